@@ -460,6 +460,7 @@ def results_table(runs:pd.DataFrame, # from `load_runs`
                   metric:str="test_accuracy", # the metric of the paired comparison
                  ) -> pd.DataFrame:
     "Per (dataset, variant): n, val/test accuracy and test F1 mean ± std, and the paired difference with the baseline."
+    if runs.empty: return pd.DataFrame(columns=list(RESULT_COLUMNS))   # no complete run yet
     s = summarize(runs, metrics=("accuracy", "f1"), splits=("val", "test"))
     s = s.rename(columns={"val_accuracy_mean": "val_acc_mean", "val_accuracy_std": "val_acc_std",
                           "test_accuracy_mean": "test_acc_mean", "test_accuracy_std": "test_acc_std"})

@@ -5,14 +5,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 import pytest
-import torch
 
-from conftest import SMOKE, ROOT
-from embeddings_mixup.data import DataError, load_data, load_rt_polarity, load_tokenizer, resolve_model, tokenize
-from embeddings_mixup.train import ConfigError, TrainConfig, train
+from conftest import SMOKE
+from embeddings_mixup.data import DataError, load_data, load_rt_polarity
+from embeddings_mixup.train import ConfigError, train
 import embeddings_mixup.train as train_mod
 
 

@@ -230,8 +230,10 @@ def train(config:TrainConfig|dict, # the run's parameters
               {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=cfg.lr)
     n_train = len(enc["train"]["labels"])
-    steps_per_epoch = max(1, math.ceil(n_train / cfg.batch_size) // acc.num_processes)
-    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, steps_per_epoch * cfg.epochs)
+    # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts
+    # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes
+    batches_per_process = max(1, math.ceil(n_train / cfg.batch_size) // acc.num_processes)
+    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, batches_per_process * acc.num_processes * cfg.epochs)
     wrapped, opt, sched = acc.prepare(model, opt, sched)
     device = acc.device
 

@@ -208,7 +208,7 @@ def attentionmix(a:Tensor, # first examples' token states (B,T,D) float
     _check_pair(a, b); _check_lam(lam, a)
     if a.ndim != 3:
         raise ValueError(f"attentionmix needs token states (B,T,D), got shape {tuple(a.shape)}; "
-                         f"use it at a token site (embed, layer, encoder), not at the pooler")
+                         f"use it at a token site (embed or layer), not at the pooler")
     for n, t in (("attn_a", attn_a), ("attn_b", attn_b), ("mask_a", mask_a), ("mask_b", mask_b)):
         if not isinstance(t, Tensor): raise TypeError(f"{n} must be a tensor, got {type(t).__name__}")
         if tuple(t.shape) != tuple(a.shape[:2]):
@@ -249,7 +249,7 @@ def mix(method:str, # one of `METHODS`
     missing = [n for n, v in (("attn_a", attn_a), ("attn_b", attn_b), ("mask_a", mask_a), ("mask_b", mask_b)) if v is None]
     if missing:
         raise ValueError(f"attentionmix needs the [CLS] attentions and masks of both examples; missing: {', '.join(missing)} "
-                         f"(it works at token sites only: embed, layer, encoder)")
+                         f"(the model offers it at the token sites embed and layer)")
     return attentionmix(a, b, lam, attn_a, attn_b, mask_a, mask_b)
 
 # %% ../nbs/01_mixup.ipynb #17e440a1

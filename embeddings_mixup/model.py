@@ -107,7 +107,7 @@ class Mixer:
             for i, layer in enumerate(p.layers):
                 if i + 1 in self.layers:
                     hook(layer, self._layer_hook(i + 1))
-                    if method == "attentionmix": self.handles.append(layer.register_forward_pre_hook(self._attn_probe(i)))
+                    if method == "attentionmix": self.handles.append(layer.register_forward_pre_hook(self._attn_probe(i), with_kwargs=True))
                 self.handles.append(layer.register_forward_pre_hook(self._union_mask_hook(i), with_kwargs=True))
 
     def remove(self):
@@ -147,9 +147,9 @@ class Mixer:
         return fn
 
     def _attn_probe(self, i):
-        def fn(mod, args):
+        def fn(mod, args, kwargs):
             if self.step is None or self.step.layer != i + 1: return None
-            self.step.attn = self._cls_attention(args[0], i)
+            self.step.attn = self._cls_attention(args[0] if args else kwargs["hidden_states"], i)
         return fn
 
     def _union_mask_hook(self, i):

@@ -16,7 +16,7 @@ import pandas as pd
 __all__ = ['SCHEMA', 'TRAIN_DEFAULTS', 'MIX_KEYS', 'RUN_KEYS', 'SITE_ORDER', 'METHOD_ORDER', 'BUNDLED_MODEL_NAME', 'SEP',
            'METRICS', 'TIMING', 'FRONT', 'SEED_STUDY', 'RESULT_COLUMNS', 'dataset_name', 'model_name', 'variant_name',
            'protocol_params', 'protocol_id', 'protocol_label', 'fake_record', 'fake_run', 'run_row', 'load_runs',
-           'summarize', 'bootstrap_ci', 'paired_test', 'plot_points', 'history_frame', 'plot_curves',
+           'select_protocol', 'summarize', 'bootstrap_ci', 'paired_test', 'plot_points', 'history_frame', 'plot_curves',
            'plot_differences', 'reference_table', 'results_table', 'write_results', 'results_markdown']
 
 # %% ../nbs/04_report.ipynb #d48aaef4
@@ -224,7 +224,35 @@ def load_runs(root:str|Path="reports/runs", # folder searched recursively for me
     rest = [c for c in df.columns if c not in FRONT and c != "history"]
     return _sort(df[[*FRONT, *rest, "history"]])
 
+# %% ../nbs/04_report.ipynb #9103db56
+def select_protocol(runs:pd.DataFrame, # from `load_runs`
+                    protocol_id:str|None="auto", # "auto": the protocol with the most runs; an id: that one; None: all
+                    verbose:bool=True, # print which protocol was kept and what was left out
+                   ) -> pd.DataFrame:
+    "The runs of one protocol (see above)."
+    if protocol_id is None or runs.empty: return runs
+    counts = (runs.groupby("protocol_id").agg(n=("run_id", "size"), variants=("variant", "nunique"))
+              .reset_index().sort_values(["n", "variants", "protocol_id"], ascending=[False, False, True]))
+    if protocol_id == "auto": protocol_id = counts.protocol_id.iloc[0]
+    elif protocol_id not in set(counts.protocol_id):
+        raise ValueError(f"protocol_id={protocol_id!r}: no complete run has it; the runs have "
+                         + ", ".join(f"{r.protocol_id} ({r.n} runs)" for r in counts.itertuples())
+                         + ' (or pass "auto" or None).')
+    kept = runs[runs["protocol_id"] == protocol_id].reset_index(drop=True)
+    if verbose:
+        label = kept["protocol"].iloc[0] if "protocol" in kept else ""
+        print(f"protocol {protocol_id} ({label}): {len(kept)} of {len(runs)} run(s) kept")
+    return kept
+
 # %% ../nbs/04_report.ipynb #ff3fa1fe
+def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
+    "One run per (seed, protocol): the first by run id, with a warning when there were more."
+    g = g.sort_values("run_id")
+    dup = g.duplicated(["seed", "protocol_id"])
+    if dup.any(): warnings.warn(f"{what} has several runs for seed(s) {sorted(set(g.seed[dup]))} with the same protocol "
+                                f"(run ids {sorted(g.run_id[g.duplicated(['seed', 'protocol_id'], keep=False)])[:4]}); using the first by run id.")
+    return g[~dup]
+
 def summarize(runs:pd.DataFrame, # from `load_runs`
               metrics:Sequence[str]=("accuracy", "f1"), # any of accuracy, precision, recall, f1, loss
               splits:Sequence[str]=("val", "test"),
@@ -238,6 +266,7 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
     for keys, g in runs.groupby(list(by), sort=False, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
         row = dict(zip(by, keys))
+        if "seed" in g and "protocol_id" in g and "seed" not in by: g = _first_per_seed(g, f"summarize: {row}")
         row["n"] = len(g)
         row["seeds"] = ",".join(str(s) for s in sorted(g["seed"]))
         row["model"] = ", ".join(sorted(set(map(str, g["model_name"])))) if "model_name" in g else None
@@ -269,12 +298,6 @@ def bootstrap_ci(diffs:Sequence[float], # paired differences
     lo, hi = np.percentile(means, [a, 100 - a])
     return float(lo), float(hi)
 
-def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
-    g = g.sort_values("run_id")
-    dup = g.duplicated(["seed", "protocol_id"])
-    if dup.any(): warnings.warn(f"paired_test: {what} has several runs for seed(s) {sorted(set(g.seed[dup]))} with the same protocol; using the first by run id.")
-    return g[~dup]
-
 def _pair_stats(d:np.ndarray) -> dict:
     from scipy import stats
     n, notes = len(d), []
@@ -282,7 +305,8 @@ def _pair_stats(d:np.ndarray) -> dict:
                p_paired_ttest=float("nan"), p_wilcoxon=float("nan"))
     if n < 2: notes.append("fewer than 2 pairs: no CI or p-values")
     else:
-        out["ci_low"], out["ci_high"] = bootstrap_ci(d)
+        if n >= 3: out["ci_low"], out["ci_high"] = bootstrap_ci(d)
+        else: notes.append("2 pairs: no bootstrap CI (it would be just the two differences)")
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             out["p_paired_ttest"] = float(stats.ttest_rel(d, np.zeros_like(d)).pvalue)

@@ -1,0 +1,51 @@
+"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept, seeds counted once, every output written."
+import papermill as pm
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from embeddings_mixup.report import fake_run
+
+
+def run_summary(runs_root, out_dir, **params):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return pm.execute_notebook(str(ROOT / "nbs" / "summary.ipynb"), str(out_dir / "summary.ipynb"), cwd=str(ROOT / "nbs"),
+                               parameters={"runs_root": str(runs_root), "out_dir": str(out_dir), "allow_synthetic": True, **params},
+                               progress_bar=False, kernel_name="python3")
+
+
+@pytest.fixture
+def runs_root(tmp_path):
+    root = tmp_path / "runs"
+    for s, (a, b) in enumerate([(0.80, 0.82), (0.81, 0.84), (0.82, 0.83)], start=1):
+        fake_run(root, "none", seed=s, acc=a)
+        fake_run(root, "embed", seed=s, acc=b)
+        fake_run(root, "none", seed=s, acc=0.6, data="../shared/data/sst2")
+    fake_run(root, "none", seed=1, acc=0.5, lr=2e-5)           # an lr-search run: another protocol, fewer runs
+    return root
+
+
+def test_summary_keeps_the_main_protocol_and_writes_every_output(runs_root, tmp_path):
+    out = tmp_path / "out"
+    run_summary(runs_root, out)
+    res = pd.read_csv(out / "results.csv")
+    rt = res[res.dataset == "rotten_tomatoes"].set_index("variant")
+    assert rt.loc["none", "n"] == 3                                   # the lr-search run is left out, not pooled
+    assert rt.loc["none", "test_acc_mean"] == pytest.approx(0.81)
+    assert rt.loc["embed·mixup·N(0.1,0.015)", "diff_mean"] == pytest.approx(0.02)
+    assert res[res.dataset == "sst2"].variant.tolist() == ["none"]
+    for fig in ("fig_points.png", "fig_curves.png", "fig_differences.png"):
+        assert (out / fig).stat().st_size > 10_000, fig
+
+
+def test_summary_with_every_protocol_pooled_says_so(runs_root, tmp_path):
+    out = tmp_path / "out"
+    nb = run_summary(runs_root, out, protocol_id=None)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "different protocols are pooled" in text
+    assert pd.read_csv(out / "results.csv").set_index(["dataset", "variant"]).loc[("rotten_tomatoes", "none"), "n"] == 4
+
+
+def test_summary_with_an_unknown_protocol_fails_and_names_the_real_ones(runs_root, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="no complete run has it"):
+        run_summary(runs_root, tmp_path / "out", protocol_id="abcdef")

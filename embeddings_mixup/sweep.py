@@ -17,9 +17,9 @@ from tqdm import tqdm
 from .report import TRAIN_DEFAULTS, dataset_name
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid', 'expand',
-           'param_hash', 'run_id', 'notebook_parameters', 'check_params', 'run_status', 'resolve_params', 'run_one',
-           'run_grid', 'main']
+__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'NOT_COMPARED', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid',
+           'expand', 'param_hash', 'run_id', 'notebook_parameters', 'check_params', 'run_status', 'resolve_params',
+           'notebook_defaults', 'recorded_differences', 'run_one', 'run_grid', 'main']
 
 # %% ../nbs/05_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -202,6 +202,42 @@ def _error_line(e:BaseException) -> str:
     msg = " ".join(msg.split())
     return msg[:300] + ("…" if len(msg) > 300 else "")
 
+NOT_COMPARED = ("out_dir", "wandb_mode", "wandb_project", "save_model", "eval_batch_size")  # do not change the results
+
+def notebook_defaults(notebook:str|Path) -> dict:
+    "The literal default values of an experiment notebook's parameters cell; {} when the notebook does not exist."
+    import ast, papermill
+    if not Path(notebook).is_file(): return {}
+    out = {}
+    for name, p in papermill.inspect_notebook(str(notebook)).items():
+        try: out[name] = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError, TypeError): pass
+    return out
+
+def _plain(v):
+    if isinstance(v, (list, tuple)): return [_plain(x) for x in v]
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
+                         params:dict, # the parameters the grid gives this run (local paths already absolute)
+                         defaults:dict|None=None, # the notebook's defaults for the parameters the grid leaves out
+                        ) -> dict[str, tuple]: # name -> (recorded value, value the grid and the defaults give now)
+    "Parameters whose value in the run's record differs from what the run would get now (local paths compared by folder name)."
+    try: got = json.loads((Path(out_dir)/"metrics.json").read_text(encoding="utf-8")).get("params") or {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError): return {}
+    diff = {}
+    for k, want in {**(defaults or {}), **params}.items():
+        if k in NOT_COMPARED or k not in got: continue   # a parameter added since the run was made: unknown, not a difference
+        a, b = got[k], want
+        if k in PATH_KEYS and isinstance(a, str) and isinstance(b, str): a, b = Path(a).name, Path(b).name
+        if _plain(a) != _plain(b): diff[k] = (got[k], want)
+    return diff
+
+def _stale_line(rid:str, out_dir:Path, diff:dict) -> str:
+    what = ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in list(diff.items())[:4])
+    return (f"STALE  {rid}: complete, but made with {what}: the grid or train.ipynb's defaults changed since. "
+            f"Restore them, or delete {out_dir} to re-run it.")
+
 def run_one(params:dict, # the run's parameters (names of train.ipynb's parameters cell), without out_dir
             out_root:str|Path, # folder of run folders; relative to `root`
             notebook:str|Path="nbs/train.ipynb", # the experiment notebook; relative to `root`
@@ -209,7 +245,7 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
             log:Callable[[str], None]|None=None, # receives one line per event; default print
             execute:Callable|None=None, # runs a notebook, signature of papermill.execute_notebook (default)
             root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
-           ) -> str: # "done", "skipped" or "failed"
+           ) -> str: # "done", "skipped", "stale" or "failed"
     "Run one experiment unless its `metrics.json` is complete; clear an incomplete earlier attempt first."
     root = Path(root).resolve() if root is not None else (find_root(Path.cwd()) or Path.cwd().resolve())
     out_root, notebook = resolve_path(out_root, root), resolve_path(notebook, root)
@@ -218,6 +254,8 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
     out_dir = out_root/rid
     status = run_status(out_dir)
     if status == "complete":
+        diff = recorded_differences(out_dir, resolve_params(params, root), notebook_defaults(notebook))
+        if diff: log(_stale_line(rid, out_dir, diff)); return "stale"
         log(f"skip   {rid}: complete"); return "skipped"
     if out_dir.exists():
         log(f"clear  {rid}: earlier attempt ({status})"); shutil.rmtree(out_dir)
@@ -286,10 +324,15 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     check_params(runs, nb)
     out_root = grid.out_path
     if dry_run:
+        defaults = notebook_defaults(nb)
         rows = [{"run_id": i, "status": run_status(out_root/i)} for i in ids]
-        for r in rows: print(f"{'✓' if r['status'] == 'complete' else '·'} {r['status']:<10} {r['run_id']}")
-        n_done = sum(r["status"] == "complete" for r in rows)
-        print(f"{grid.name}: {len(rows)} runs in {out_root}: {n_done} complete, {len(rows) - n_done} to run.")
+        for r, p in zip(rows, runs):
+            if r["status"] == "complete" and recorded_differences(out_root/r["run_id"], resolve_params(p, grid.root), defaults):
+                r["status"] = "stale"
+            print(f"{'✓' if r['status'] == 'complete' else '!' if r['status'] == 'stale' else '·'} {r['status']:<10} {r['run_id']}")
+        n_done, n_stale = sum(r["status"] == "complete" for r in rows), sum(r["status"] == "stale" for r in rows)
+        print(f"{grid.name}: {len(rows)} runs in {out_root}: {n_done} complete, " + (f"{n_stale} stale (see run_one), " if n_stale else "")
+              + f"{len(rows) - n_done - n_stale} to run.")
         return rows
     results, executed = [], 0
     with _sweep_lock(out_root):
@@ -306,8 +349,8 @@ def run_grid(grid_path:str|Path, # a grid YAML file
             executed += status != "skipped"
             results.append({"run_id": rid, "status": status})
         bar.close()
-        counts = {s: sum(r["status"] == s for r in results) for s in ("done", "skipped", "failed", "not run")}
-        log(f"sweep  {grid.name}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s != "not run"))
+        counts = {s: sum(r["status"] == s for r in results) for s in ("done", "skipped", "failed", "stale", "not run")}
+        log(f"sweep  {grid.name}: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s not in ("stale", "not run")))
     return results
 
 # %% ../nbs/05_sweep.ipynb #ce5d0f44
@@ -326,7 +369,7 @@ def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
     try: res = run_grid(a.grid, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs, kernel_name=a.kernel)
     except (GridError, FileNotFoundError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr); return 2
-    return 1 if any(r["status"] == "failed" for r in res) else 0
+    return 1 if any(r["status"] in ("failed", "stale") for r in res) else 0
 
 # %% ../nbs/05_sweep.ipynb #948740a0
 #| eval: false

@@ -226,22 +226,29 @@ def load_runs(root:str|Path="reports/runs", # folder searched recursively for me
 
 # %% ../nbs/04_report.ipynb #9103db56
 def select_protocol(runs:pd.DataFrame, # from `load_runs`
-                    protocol_id:str|None="auto", # "auto": the protocol with the most runs; an id: that one; None: all
+                    protocol_id:str|None="auto", # "auto": per dataset, its protocol with the most runs; an id: that one; None: all
                     verbose:bool=True, # print which protocol was kept and what was left out
                    ) -> pd.DataFrame:
-    "The runs of one protocol (see above)."
+    "The runs of one protocol per dataset (see above)."
     if protocol_id is None or runs.empty: return runs
-    counts = (runs.groupby("protocol_id").agg(n=("run_id", "size"), variants=("variant", "nunique"))
-              .reset_index().sort_values(["n", "variants", "protocol_id"], ascending=[False, False, True]))
-    if protocol_id == "auto": protocol_id = counts.protocol_id.iloc[0]
-    elif protocol_id not in set(counts.protocol_id):
+    if isinstance(protocol_id, int) and not isinstance(protocol_id, bool): protocol_id = f"{protocol_id:06d}"  # `-p` read 012345 as a number
+    def ranked(df):
+        return (df.groupby("protocol_id").agg(n=("run_id", "size"), variants=("variant", "nunique"), label=("protocol", "first"))
+                .reset_index().sort_values(["n", "variants", "protocol_id"], ascending=[False, False, True]))
+    if protocol_id == "auto":
+        keep = {ds: ranked(g).iloc[0] for ds, g in runs.groupby("dataset", sort=False)}
+        kept = runs[[keep[ds].protocol_id == pid for ds, pid in zip(runs["dataset"], runs["protocol_id"])]].reset_index(drop=True)
+        if verbose:
+            for ds, r in keep.items():
+                print(f"{ds}: protocol {r.protocol_id} ({r.label}), {r.n} of {int((runs.dataset == ds).sum())} run(s) kept")
+        return kept
+    counts = ranked(runs)
+    if protocol_id not in set(counts.protocol_id):
         raise ValueError(f"protocol_id={protocol_id!r}: no complete run has it; the runs have "
                          + ", ".join(f"{r.protocol_id} ({r.n} runs)" for r in counts.itertuples())
-                         + ' (or pass "auto" or None).')
+                         + ' (or pass "auto" or None; from the command line, `papermill -r protocol_id <id>` keeps an id as text).')
     kept = runs[runs["protocol_id"] == protocol_id].reset_index(drop=True)
-    if verbose:
-        label = kept["protocol"].iloc[0] if "protocol" in kept else ""
-        print(f"protocol {protocol_id} ({label}): {len(kept)} of {len(runs)} run(s) kept")
+    if verbose: print(f"protocol {protocol_id} ({counts.set_index('protocol_id').label[protocol_id]}): {len(kept)} of {len(runs)} run(s) kept")
     return kept
 
 # %% ../nbs/04_report.ipynb #ff3fa1fe

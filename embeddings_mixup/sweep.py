@@ -202,7 +202,7 @@ def _error_line(e:BaseException) -> str:
     msg = " ".join(msg.split())
     return msg[:300] + ("…" if len(msg) > 300 else "")
 
-NOT_COMPARED = ("out_dir", "wandb_mode", "wandb_project", "save_model", "eval_batch_size")  # do not change the results
+NOT_COMPARED = ("out_dir", "wandb_mode", "wandb_project", "wandb_entity", "save_model", "eval_batch_size", "eval_train")  # do not change the results
 
 def notebook_defaults(notebook:str|Path) -> dict:
     "The literal default values of an experiment notebook's parameters cell; {} when the notebook does not exist."
@@ -346,7 +346,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
                 results.append({"run_id": rid, "status": "skipped" if run_status(out_root/rid) == "complete" else "not run"})
                 continue
             status = run_one(p, out_root, nb, kernel_name, log=log, execute=execute, root=grid.root)
-            executed += status != "skipped"
+            executed += status in ("done", "failed")   # a stale run trains nothing: it does not use up max_runs
             results.append({"run_id": rid, "status": status})
         bar.close()
         counts = {s: sum(r["status"] == s for r in results) for s in ("done", "skipped", "failed", "stale", "not run")}

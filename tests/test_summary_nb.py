@@ -1,4 +1,4 @@
-"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept, seeds counted once, every output written."
+"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept per dataset, pooling reported, an unknown id refused, every output written."
 import papermill as pm
 import pandas as pd
 import pytest

@@ -19,7 +19,7 @@ from .report import TRAIN_DEFAULTS, dataset_name
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'NOT_COMPARED', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid',
            'expand', 'param_hash', 'run_id', 'notebook_parameters', 'check_params', 'run_status', 'resolve_params',
-           'notebook_defaults', 'recorded_differences', 'run_one', 'run_grid', 'main']
+           'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'run_grid', 'main']
 
 # %% ../nbs/05_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -233,6 +233,17 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
         if _plain(a) != _plain(b): diff[k] = (got[k], want)
     return diff
 
+def run_state(out_dir:str|Path, # a run folder
+              params:dict, # the parameters the grid gives this run, without out_dir
+              root:str|Path, # the repo root: local paths in `params` are relative to it
+              defaults:dict|None=None, # `notebook_defaults` of the experiment notebook
+             ) -> tuple[str, dict]: # (state, recorded_differences)
+    "`run_status` of a grid run, except that a complete run whose record differs from `params` ∪ `defaults` is 'stale'."
+    status = run_status(out_dir)
+    if status != "complete": return status, {}
+    diff = recorded_differences(out_dir, resolve_params(params, root), defaults)
+    return ("stale" if diff else "complete"), diff
+
 def _stale_line(rid:str, out_dir:Path, diff:dict) -> str:
     what = ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in list(diff.items())[:4])
     return (f"STALE  {rid}: complete, but made with {what}: the grid or train.ipynb's defaults changed since. "
@@ -245,6 +256,7 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
             log:Callable[[str], None]|None=None, # receives one line per event; default print
             execute:Callable|None=None, # runs a notebook, signature of papermill.execute_notebook (default)
             root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
+            defaults:dict|None=None, # `notebook_defaults(notebook)`, when the caller has read them already
            ) -> str: # "done", "skipped", "stale" or "failed"
     "Run one experiment unless its `metrics.json` is complete; clear an incomplete earlier attempt first."
     root = Path(root).resolve() if root is not None else (find_root(Path.cwd()) or Path.cwd().resolve())
@@ -252,11 +264,9 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
     log = log or print
     rid = run_id(params)
     out_dir = out_root/rid
-    status = run_status(out_dir)
-    if status == "complete":
-        diff = recorded_differences(out_dir, resolve_params(params, root), notebook_defaults(notebook))
-        if diff: log(_stale_line(rid, out_dir, diff)); return "stale"
-        log(f"skip   {rid}: complete"); return "skipped"
+    status, diff = run_state(out_dir, params, root, notebook_defaults(notebook) if defaults is None else defaults)
+    if status == "stale": log(_stale_line(rid, out_dir, diff)); return "stale"
+    if status == "complete": log(f"skip   {rid}: complete"); return "skipped"
     if out_dir.exists():
         log(f"clear  {rid}: earlier attempt ({status})"); shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -322,13 +332,10 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     if not dry_run and execute is None and not nb.is_file():
         raise FileNotFoundError(f"the experiment notebook {nb} does not exist; set `notebook:` in {grid_path}.")
     check_params(runs, nb)
-    out_root = grid.out_path
+    out_root, defaults = grid.out_path, notebook_defaults(nb)
     if dry_run:
-        defaults = notebook_defaults(nb)
-        rows = [{"run_id": i, "status": run_status(out_root/i)} for i in ids]
-        for r, p in zip(rows, runs):
-            if r["status"] == "complete" and recorded_differences(out_root/r["run_id"], resolve_params(p, grid.root), defaults):
-                r["status"] = "stale"
+        rows = [{"run_id": i, "status": run_state(out_root/i, p, grid.root, defaults)[0]} for i, p in zip(ids, runs)]
+        for r in rows:
             print(f"{'✓' if r['status'] == 'complete' else '!' if r['status'] == 'stale' else '·'} {r['status']:<10} {r['run_id']}")
         n_done, n_stale = sum(r["status"] == "complete" for r in rows), sum(r["status"] == "stale" for r in rows)
         print(f"{grid.name}: {len(rows)} runs in {out_root}: {n_done} complete, " + (f"{n_stale} stale (see run_one), " if n_stale else "")
@@ -343,9 +350,10 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         for rid, p in bar:
             bar.set_postfix_str(rid, refresh=False)
             if max_runs is not None and executed >= max_runs:
-                results.append({"run_id": rid, "status": "skipped" if run_status(out_root/rid) == "complete" else "not run"})
+                state = run_state(out_root/rid, p, grid.root, defaults)[0]
+                results.append({"run_id": rid, "status": {"complete": "skipped", "stale": "stale"}.get(state, "not run")})
                 continue
-            status = run_one(p, out_root, nb, kernel_name, log=log, execute=execute, root=grid.root)
+            status = run_one(p, out_root, nb, kernel_name, log=log, execute=execute, root=grid.root, defaults=defaults)
             executed += status in ("done", "failed")   # a stale run trains nothing: it does not use up max_runs
             results.append({"run_id": rid, "status": status})
         bar.close()

@@ -37,25 +37,53 @@ def readme_markdown(nb) -> str:
     md, _ = exporter.from_notebook_node(nb)
     return re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
 
-def render_readme(nb_path:str|Path="nbs/index.ipynb", out:str|Path="README.md", execute:bool=True) -> Path:
-    "Execute `nb_path` (in its folder) and write its Markdown to `out`."
+def readme_text(nb_path:str|Path="nbs/index.ipynb", execute:bool=True) -> str:
+    "The README Markdown of `nb_path`, executed in its folder first unless `execute=False`."
     import nbformat
     from nbclient import NotebookClient
-    nb_path, out = Path(nb_path), Path(out)
+    nb_path = Path(nb_path)
+    if not nb_path.is_file(): raise FileNotFoundError(f"{nb_path} does not exist; run this from the repository root or pass the notebook.")
     nb = nbformat.read(nb_path, as_version=4)
     if execute: NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(nb_path.parent)}}).execute()
-    out.write_text(readme_markdown(nb), encoding="utf-8")
+    return readme_markdown(nb)
+
+def render_readme(nb_path:str|Path="nbs/index.ipynb", out:str|Path="README.md", execute:bool=True) -> Path:
+    "Execute `nb_path` (in its folder) and write its Markdown to `out`."
+    out = Path(out)
+    out.write_text(readme_text(nb_path, execute), encoding="utf-8")
     return out
 
+def readme_differences(nb_path:str|Path="nbs/index.ipynb", out:str|Path="README.md", execute:bool=True) -> list[str]:
+    "Unified-diff lines between `out` as committed and what `nb_path` gives now; [] when `out` is up to date."
+    import difflib
+    out = Path(out)
+    have = out.read_text(encoding="utf-8") if out.is_file() else ""
+    return list(difflib.unified_diff(have.splitlines(), readme_text(nb_path, execute).splitlines(),
+                                     f"{out} (committed)", f"{out} (from {Path(nb_path).name} now)", lineterm=""))
+
 # %% auto #0
-__all__ = ['readme_markdown', 'render_readme', 'main']
+__all__ = ['readme_markdown', 'readme_text', 'render_readme', 'readme_differences', 'main']
 
 # %% ../nbs/06_readme.ipynb #07052304
-#| eval: false
-def main():
-    "Command line: python -m embeddings_mixup.readme [notebook] [output]"
-    import sys
-    args = sys.argv[1:]
-    print(render_readme(*args[:2]))
+def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
+        ) -> int:
+    "Command line: `python -m embeddings_mixup.readme [--check] [NOTEBOOK] [OUTPUT]`."
+    import argparse, sys
+    ap = argparse.ArgumentParser(prog="python -m embeddings_mixup.readme",
+                                 description="Write README.md from nbs/index.ipynb, executed (it reads reports/results.csv).")
+    ap.add_argument("notebook", nargs="?", default="nbs/index.ipynb")
+    ap.add_argument("output", nargs="?", default="README.md")
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUTPUT differs from what NOTEBOOK gives now")
+    a = ap.parse_args(argv)
+    try:
+        if not a.check: print(render_readme(a.notebook, a.output)); return 0
+        diff = readme_differences(a.notebook, a.output)
+    except FileNotFoundError as e: print(f"error: {e}", file=sys.stderr); return 2
+    if not diff: print(f"{a.output} is up to date with {a.notebook}"); return 0
+    print("\n".join(diff[:40] + ([f"... {len(diff) - 40} more lines"] if len(diff) > 40 else [])), file=sys.stderr)
+    print(f"{a.output} is out of date: run `python -m embeddings_mixup.readme` and commit it.", file=sys.stderr)
+    return 1
 
-if __name__ == "__main__": main()
+# %% ../nbs/06_readme.ipynb #7aee91ce
+#| eval: false
+if __name__ == "__main__": raise SystemExit(main())

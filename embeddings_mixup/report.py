@@ -16,8 +16,9 @@ import pandas as pd
 __all__ = ['SCHEMA', 'TRAIN_DEFAULTS', 'MIX_KEYS', 'RUN_KEYS', 'SITE_ORDER', 'METHOD_ORDER', 'BUNDLED_MODEL_NAME', 'SEP',
            'METRICS', 'TIMING', 'FRONT', 'SEED_STUDY', 'RESULT_COLUMNS', 'dataset_name', 'model_name', 'variant_name',
            'protocol_params', 'protocol_id', 'protocol_label', 'fake_record', 'fake_run', 'run_row', 'load_runs',
-           'select_protocol', 'summarize', 'bootstrap_ci', 'paired_test', 'plot_points', 'history_frame', 'plot_curves',
-           'plot_differences', 'reference_table', 'results_table', 'write_results', 'results_markdown']
+           'select_protocol', 'summarize', 'bootstrap_ci', 'holm', 'paired_test', 'plot_points', 'history_frame',
+           'plot_curves', 'plot_differences', 'reference_table', 'results_table', 'write_results', 'results_markdown',
+           'results_findings']
 
 # %% ../nbs/04_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
@@ -323,11 +324,22 @@ def _pair_stats(d:np.ndarray) -> dict:
             else: notes.append(f"Wilcoxon needs n_pairs >= 5 (have {n})")
     return out, notes
 
+def holm(pvalues:Sequence[float], # raw p-values of one family of tests; NaN = no test
+        ) -> np.ndarray:
+    "Holm-Bonferroni adjusted p-values, in the input order; NaN stays NaN and is not counted as a test."
+    p = np.asarray(pvalues, dtype=float)
+    out, ok = np.full(p.shape, np.nan), ~np.isnan(p)
+    m, running = int(ok.sum()), 0.0
+    for k, i in enumerate(np.flatnonzero(ok)[np.argsort(p[ok], kind="stable")]):
+        running = max(running, min(1.0, (m - k) * p[i]))   # step-down, kept monotone
+        out[i] = running
+    return out
+
 def paired_test(runs:pd.DataFrame, # from `load_runs`
                 baseline:str="none", # the variant everything is compared with
                 metric:str="test_accuracy", # a run column, e.g. val_accuracy, test_f1
                ) -> pd.DataFrame:
-    "Per (dataset, variant): paired differences with the baseline by seed and protocol, bootstrap CI, paired t-test, Wilcoxon."
+    "Per (dataset, variant): paired differences with the baseline by seed and protocol, bootstrap CI, paired t-test (raw and Holm-adjusted per dataset), Wilcoxon."
     if metric not in runs.columns: raise KeyError(f"paired_test: no column {metric!r}; e.g. val_accuracy, test_accuracy, test_f1.")
     rows = []
     for ds in sorted(runs["dataset"].unique(), key=_dataset_key):
@@ -348,8 +360,10 @@ def paired_test(runs:pd.DataFrame, # from `load_runs`
                          "variant_mean": float(m[f"{metric}_v"].mean()) if len(m) else float("nan"),
                          **stats_, "note": "; ".join(notes)})
     cols = ["dataset", "variant", "baseline", "metric", "n_pairs", "seeds", "baseline_mean", "variant_mean",
-            "mean_diff", "ci_low", "ci_high", "p_paired_ttest", "p_wilcoxon", "note"]
-    return pd.DataFrame(rows, columns=cols)
+            "mean_diff", "ci_low", "ci_high", "p_paired_ttest", "p_holm", "p_wilcoxon", "note"]
+    df = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
+    df.insert(cols.index("p_holm"), "p_holm", df.groupby("dataset")["p_paired_ttest"].transform(holm) if len(df) else [])
+    return df
 
 # %% ../nbs/04_report.ipynb #e3e0fe0e
 def _save(fig, path):
@@ -484,7 +498,7 @@ def reference_table(summary:pd.DataFrame, # from `summarize` (needs val_accuracy
 # %% ../nbs/04_report.ipynb #dfb07818
 RESULT_COLUMNS = ("dataset", "variant", "n", "seeds", "model", "protocol", "val_acc_mean", "val_acc_std", "test_acc_mean",
                   "test_acc_std", "test_f1_mean", "test_f1_std", "diff_of", "n_pairs", "diff_mean", "diff_ci_low",
-                  "diff_ci_high", "p_paired_ttest", "p_wilcoxon")
+                  "diff_ci_high", "p_paired_ttest", "p_holm", "p_wilcoxon")
 
 def results_table(runs:pd.DataFrame, # from `load_runs`
                   baseline:str="none", # the variant the others are compared with
@@ -496,7 +510,7 @@ def results_table(runs:pd.DataFrame, # from `load_runs`
     s = s.rename(columns={"val_accuracy_mean": "val_acc_mean", "val_accuracy_std": "val_acc_std",
                           "test_accuracy_mean": "test_acc_mean", "test_accuracy_std": "test_acc_std"})
     p = paired_test(runs, baseline, metric).rename(columns={"mean_diff": "diff_mean", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
-    df = s.merge(p[["dataset", "variant", "n_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_ttest", "p_wilcoxon"]],
+    df = s.merge(p[["dataset", "variant", "n_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_ttest", "p_holm", "p_wilcoxon"]],
                  on=["dataset", "variant"], how="left")
     df["diff_of"] = f"{metric} vs {baseline}"
     df["n_pairs"] = df["n_pairs"].fillna(0).astype(int)
@@ -527,28 +541,66 @@ def _p(p) -> str:
     if p is None or math.isnan(p): return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
+def _with_holm(df:pd.DataFrame) -> pd.DataFrame:
+    "A results table from before `p_holm` existed gets it computed from `p_paired_ttest`."
+    if "p_holm" in df: return df
+    df = df.copy()
+    df["p_holm"] = df.groupby("dataset")["p_paired_ttest"].transform(holm)
+    return df
+
 def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      digits:int=3,
                     ) -> str:
     "A Markdown table of the results: mean ± std over seeds, n, the paired difference with its CI and p-value."
     if df.empty: return "_No complete runs yet._\n"
+    df = _with_holm(df)
     diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
     metric, _, base = diff_of.partition(" vs ")
     short = metric.replace("test_", "test ").replace("val_", "val ").replace("accuracy", "acc")
     multi_protocol = int("protocol" in df and df.groupby("dataset")["protocol"].nunique().max() > 1)
     head = ["dataset", "variant", *(["protocol"] if multi_protocol else []), "n", "val acc", "test acc", "test F1",
-            f"Δ {short} vs {base} [95% CI]", "p (paired t-test)"]
+            f"Δ {short} vs {base} [95% CI]", "p (paired t-test)", "p (Holm)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"]*2 + ["---"]*multi_protocol + ["--:"]*(len(head) - 2 - multi_protocol)) + "|"]
     for r in df.itertuples():
-        if r.variant == base: diff, p = "baseline", ""
-        elif r.n_pairs == 0: diff, p = "no pairs", "–"
+        if r.variant == base: diff, p, ph = "baseline", "", ""
+        elif r.n_pairs == 0: diff, p, ph = "no pairs", "–", "–"
         else:
             diff = _fmt(r.diff_mean, digits, sign=True)
             if not math.isnan(r.diff_ci_low): diff += f" [{_fmt(r.diff_ci_low, digits, True)}, {_fmt(r.diff_ci_high, digits, True)}]"
             diff += f" (n={r.n_pairs})" if r.n_pairs != r.n else ""
-            p = _p(r.p_paired_ttest)
+            p, ph = _p(r.p_paired_ttest), _p(r.p_holm)
         cells = [r.dataset, f"`{r.variant}`", *([r.protocol] if multi_protocol else []), str(r.n),
                  _pm(r.val_acc_mean, r.val_acc_std, digits), _pm(r.test_acc_mean, r.test_acc_std, digits),
-                 _pm(r.test_f1_mean, r.test_f1_std, digits), diff, p]
+                 _pm(r.test_f1_mean, r.test_f1_std, digits), diff, p, ph]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+def results_findings(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
+                     alpha:float=0.05, # level of the Holm-adjusted paired t-test
+                     digits:int=3,
+                    ) -> str:
+    "Markdown bullets, one per dataset: how many seeds, which variants differ from the baseline after Holm, the range of the differences."
+    if df.empty: return ""
+    df = _with_holm(df)
+    diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
+    metric, _, base = diff_of.partition(" vs ")
+    what = metric.replace("_", " ")
+    out = []
+    for ds in sorted(df["dataset"].unique(), key=_dataset_key):
+        g = df[(df["dataset"] == ds) & (df["variant"] != base) & (df["n_pairs"] > 0)]
+        if g.empty: out.append(f"- **{ds}**: no variant has a paired `{base}` run yet."); continue
+        tested = g[g["p_holm"].notna()]
+        lo, hi = int(g["n_pairs"].min()), int(g["n_pairs"].max())
+        pairs = f"{lo} seed pair{'s'*(lo != 1)}" if lo == hi else f"{lo}–{hi} seed pairs"
+        sig = tested[tested["p_holm"] < alpha].sort_values("diff_mean", ascending=False)
+        if tested.empty: verdict = "too few seed pairs for a test (the paired t-test needs 2)"
+        elif len(sig):
+            found = "; ".join(f"`{r.variant}` {_fmt(r.diff_mean, digits, True)} (Holm p = {_p(r.p_holm)})" for r in sig.itertuples())
+            verdict = f"{len(sig)} of {len(tested)} variants differ from `{base}` at p < {alpha:g} after Holm's correction: {found}"
+        else:
+            verdict = f"no variant differs from `{base}` at p < {alpha:g} after Holm's correction for {len(tested)} comparison{'s'*(len(tested) != 1)}"
+        best, worst = g.loc[g["diff_mean"].idxmax()], g.loc[g["diff_mean"].idxmin()]
+        spread = (f"The mean difference is {_fmt(best.diff_mean, digits, True)} (`{best.variant}`)." if len(g) == 1 else
+                  f"The mean differences run from {_fmt(worst.diff_mean, digits, True)} (`{worst.variant}`) to {_fmt(best.diff_mean, digits, True)} (`{best.variant}`).")
+        out.append(f"- **{ds}** ({pairs}, {what}): {verdict}. {spread}")
+    return "\n".join(out) + "\n"

@@ -541,6 +541,12 @@ def _p(p) -> str:
     if p is None or math.isnan(p): return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
+def _compared(df:pd.DataFrame) -> tuple[str, str]:
+    "(metric, baseline) of a results table's paired comparison, from its `diff_of` column."
+    diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
+    metric, _, base = diff_of.partition(" vs ")
+    return metric, base
+
 def _with_holm(df:pd.DataFrame) -> pd.DataFrame:
     "A results table from before `p_holm` existed gets it computed from `p_paired_ttest`."
     if "p_holm" in df: return df
@@ -554,8 +560,7 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     "A Markdown table of the results: mean ± std over seeds, n, the paired difference with its CI and p-value."
     if df.empty: return "_No complete runs yet._\n"
     df = _with_holm(df)
-    diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
-    metric, _, base = diff_of.partition(" vs ")
+    metric, base = _compared(df)
     short = metric.replace("test_", "test ").replace("val_", "val ").replace("accuracy", "acc")
     multi_protocol = int("protocol" in df and df.groupby("dataset")["protocol"].nunique().max() > 1)
     head = ["dataset", "variant", *(["protocol"] if multi_protocol else []), "n", "val acc", "test acc", "test F1",
@@ -582,8 +587,7 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
     "Markdown bullets, one per dataset: how many seeds, which variants differ from the baseline after Holm, the range of the differences."
     if df.empty: return ""
     df = _with_holm(df)
-    diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
-    metric, _, base = diff_of.partition(" vs ")
+    metric, base = _compared(df)
     what = metric.replace("_", " ")
     out = []
     for ds in sorted(df["dataset"].unique(), key=_dataset_key):

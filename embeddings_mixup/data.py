@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -125,12 +128,14 @@ def _no_blank_inside(blanks, lines, path):
     if inside: raise DataError(f"{path} line {inside[0]}: a blank line between rows. Every line must be an example: "
                                f"delete the blank line(s) (at lines {inside[:5]}{'...' if len(inside) > 5 else ''}).")
 
-def tsv_is_quoted(text:str) -> bool:
-    "True when every field of every non-blank line is enclosed in double quotes: only then are a TSV's quotes syntax."
-    lines = [l for l in re.split(r"\r\n|\r|\n", text) if l.strip()]
-    return bool(lines) and all(len(f) >= 2 and f[0] == '"' == f[-1] for l in lines for f in l.split("\t"))
+_QUOTED_LINE = re.compile(r'"(?:[^"]|"")*"(?:\t"(?:[^"]|"")*")*')
 
-# %% ../nbs/00_data.ipynb #7fe3da2a
+def tsv_is_quoted(text:str) -> bool:
+    "True when every field of every non-blank line is enclosed in double quotes (inner quotes doubled): only then are a TSV's quotes syntax."
+    lines = [l for l in re.split(r"\r\n|\r|\n", text) if l.strip()]
+    return bool(lines) and all(_QUOTED_LINE.fullmatch(l) for l in lines)
+
+# %% ../nbs/00_data.ipynb #9e8d8e63
 def _header(fields, path):
     names = [f.strip() for f in fields]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -188,7 +193,7 @@ def read_table(path:str|Path, # a .csv or .tsv file with a header row, or a .jso
     if ext in (".jsonl", ".json"): return _read_jsonl(text, path)
     return _read_delimited(text, path, "\t" if ext == ".tsv" else ",")
 
-# %% ../nbs/00_data.ipynb #e25428f2
+# %% ../nbs/00_data.ipynb #3acb9773
 TEXT_ALIASES = ("text", "sentence", "review", "content", "document", "comment", "tweet", "body", "utterance", "phrase")
 PAIR_ALIASES = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"), ("question1", "question2"),
                 ("text_a", "text_b"), ("text1", "text2"), ("sentence_a", "sentence_b"), ("#1 string", "#2 string"))
@@ -237,7 +242,7 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
                         f"name different columns with -p text_column, -p text_pair_column, -p label_column.")
     return {"text": text, "text_pair": pair, "label": label}
 
-# %% ../nbs/00_data.ipynb #91a4e8a3
+# %% ../nbs/00_data.ipynb #40683ad8
 def _text(v, where, key, col):
     if isinstance(v, (dict, list)): raise DataError(f"{where}: {col!r} holds a JSON {type(v).__name__}, not a text.")
     t = "" if v is None else str(v).strip()
@@ -357,11 +362,15 @@ def carve_missing(tables:dict[str, Table], # the splits found; must hold train
     train = tables["train"]
     which = carve_assign([r.get(label_column) for r in train.rows], fracs["validation"], fracs["test"], split_seed)
     out = {**tables, **{s: train.select([i for i, w in enumerate(which) if w == s]) for s in ["train"] + want}}
+    empty = [s for s in want if not len(out[s])]
+    if empty: raise DataError(f"{train.name}: carving {empty[0]}_frac={fracs[empty[0]]} of each class from train left the "
+                              f"{empty[0]} split empty (too few rows per class); raise it, e.g. -p {empty[0]}_frac 0.2, "
+                              f"or add a {empty[0]} file.")
     notes = [{"split": s, "from": "train", "size": len(out[s]), f"{s}_frac": fracs[s], "split_seed": split_seed,
               "train_size_before": len(train), "rule": CARVE_RULE} for s in want]
     return out, notes
 
-# %% ../nbs/00_data.ipynb #029013c9
+# %% ../nbs/00_data.ipynb #c5b61c8a
 def assemble(tables:dict[str, Table], # split name -> Table; train required
              source:str, # named in messages and notes
              text_column:str|None=None, text_pair_column:str|None=None, label_column:str|None=None, # None: detected
@@ -373,6 +382,7 @@ def assemble(tables:dict[str, Table], # split name -> Table; train required
     "Columns chosen on train, missing splits carved from train, every row checked: the standard `DatasetDict` with `.notes`."
     if "train" not in tables: raise DataError(f"{source}: no training split; found {sorted(tables)}.")
     cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
+    for s, t in tables.items(): _clean_rows(t, cols, s, source)   # a bad line is named before any carving
     tables, carved = carve_missing(tables, cols["label"], validation_frac, test_frac, split_seed)
     dd = build_dataset(tables, cols["text"], cols["label"], source, cols["text_pair"])
     dd.notes = {"source": source, **(notes or {}), **dd.notes, "carved": carved}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -58,7 +59,8 @@ def _decode(raw:bytes, path, encoding:str) -> str:
     else:
         try: text = raw.decode(encoding)
         except UnicodeDecodeError as e:
-            raise DataError(f"{path} is not valid {encoding} (byte {e.start}: {raw[e.start:e.start+4]!r}). Pass the file's "
+            raise DataError(f"{path} is not valid {encoding} (byte {e.start}: {raw[e.start:e.start+4]!r}). "
+                            f"Pass the file's "
                             f"real encoding: -p encoding latin-1 (or cp1252, utf-16, ...), or -p encoding auto "
                             f"(UTF-8 where valid, else latin-1).") from None
         except LookupError: raise DataError(f"encoding={encoding!r} is not a codec Python knows; "
@@ -90,9 +92,11 @@ def load_rt_polarity(folder:str|Path, # folder holding rt-polarity.pos and rt-po
     "Rotten Tomatoes (Pang & Lee 2005) with the Hub's exact train/validation/test splits."
     folder = Path(folder)
     missing = [f for f in RT_SHA256 if not (folder/f).is_file()]
-    if missing: raise DataError(f"{folder} has no {', '.join(missing)}: a Rotten Tomatoes folder needs rt-polarity.pos and rt-polarity.neg.")
+    if missing: raise DataError(f"{folder} has no {', '.join(missing)}: a Rotten Tomatoes folder needs "
+                                f"rt-polarity.pos and rt-polarity.neg.")
     changed = [f for f, h in RT_SHA256.items() if _sha256(folder/f) != h]
-    if changed: warnings.warn(f"{', '.join(changed)} in {folder} differ from the original Cornell release; splits follow the same rule but rows may differ.")
+    if changed: warnings.warn(f"{', '.join(changed)} in {folder} differ from the original Cornell release; "
+                              f"splits follow the same rule but rows may differ.")
     pos, neg = read_lines(folder/"rt-polarity.pos", encoding), read_lines(folder/"rt-polarity.neg", encoding)
     def cut(lines):
         n = len(lines); i1, i2 = int(n*0.8 + 0.5), int(n*0.9 + 0.5)
@@ -100,9 +104,11 @@ def load_rt_polarity(folder:str|Path, # folder holding rt-polarity.pos and rt-po
     p, n = cut(pos), cut(neg)
     dd = DatasetDict({s: Dataset.from_dict({"text": p[s] + n[s], "label": [1]*len(p[s]) + [0]*len(n[s])},
                                            features=_features(RT_LABELS)) for s in SPLITS})
-    dd.notes = {"source": str(folder), "format": "rt-polarity", "columns": {"text": "text", "text_pair": None, "label": "label"},
+    dd.notes = {"source": str(folder), "format": "rt-polarity",
+                "columns": {"text": "text", "text_pair": None, "label": "label"},
                 "rows": {s: len(dd[s]) for s in SPLITS}, "carved": [],
-                "rule": "the Hub's exact splits: per class, the first 80% train, the next 10% validation, the rest test"}
+                "rule": "the Hub's exact splits: per class, the first 80% train, the next 10% validation, "
+                        "the rest test"}
     return dd
 
 # %% ../nbs/00_data.ipynb #916b591d
@@ -131,15 +137,16 @@ def _no_blank_inside(blanks, lines, path):
 _QUOTED_LINE = re.compile(r'"(?:[^"]|"")*"(?:\t"(?:[^"]|"")*")*')
 
 def tsv_is_quoted(text:str) -> bool:
-    "True when every field of every non-blank line is enclosed in double quotes (inner quotes doubled): only then are a TSV's quotes syntax."
+    "True when every field of every non-blank line is in double quotes (inner ones doubled): then quotes are syntax."
     lines = [l for l in re.split(r"\r\n|\r|\n", text) if l.strip()]
     return bool(lines) and all(_QUOTED_LINE.fullmatch(l) for l in lines)
 
-# %% ../nbs/00_data.ipynb #9e8d8e63
+# %% ../nbs/00_data.ipynb #19d0c7be
 def _header(fields, path):
     names = [f.strip() for f in fields]
     dup = sorted({n for n in names if names.count(n) > 1})
-    if dup: raise DataError(f"{path}: the header names column(s) {dup} more than once ({names}); give each column its own name.")
+    if dup: raise DataError(f"{path}: the header names column(s) {dup} more than once ({names}); "
+                            f"give each column its own name.")
     return names
 
 def _read_delimited(text:str, path:Path, delimiter:str) -> Table:
@@ -159,11 +166,14 @@ def _read_delimited(text:str, path:Path, delimiter:str) -> Table:
             if prev > start: multi.append(start)
             rows.append(dict(zip(header, fields))); lines.append(start)
     except csv.Error as e:
-        raise DataError(f"{path}: the record starting at line {prev + 1} is not valid CSV ({e}). A field that opens "
-                        f"with a double quote must close with one; a quote inside a quoted field is doubled (\"\").") from None
-    if header is None: raise DataError(f"{path} is empty: a table needs a header row naming its columns, then one row per example.")
+        raise DataError(f"{path}: the record starting at line {prev + 1} is not valid CSV ({e}). A field that "
+                        f"opens with a double quote must close with one; a quote inside a quoted field is "
+                        f"doubled (\"\").") from None
+    if header is None:
+        raise DataError(f"{path} is empty: a table needs a header row naming its columns, then one row per example.")
     _no_blank_inside(blanks, lines, path)
-    if multi: print(f"{path}: {len(multi)} record(s) hold quoted line breaks (first at line {multi[0]}); each is one example.")
+    if multi: print(f"{path}: {len(multi)} record(s) hold quoted line breaks (first at line {multi[0]}); "
+                    f"each is one example.")
     return Table(str(path), header, rows, lines)
 
 def _read_jsonl(text:str, path:Path) -> Table:
@@ -193,11 +203,13 @@ def read_table(path:str|Path, # a .csv or .tsv file with a header row, or a .jso
     if ext in (".jsonl", ".json"): return _read_jsonl(text, path)
     return _read_delimited(text, path, "\t" if ext == ".tsv" else ",")
 
-# %% ../nbs/00_data.ipynb #3acb9773
+# %% ../nbs/00_data.ipynb #61059cce
 TEXT_ALIASES = ("text", "sentence", "review", "content", "document", "comment", "tweet", "body", "utterance", "phrase")
-PAIR_ALIASES = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"), ("question1", "question2"),
-                ("text_a", "text_b"), ("text1", "text2"), ("sentence_a", "sentence_b"), ("#1 string", "#2 string"))
-LABEL_ALIASES = ("label", "labels", "sentiment", "class", "target", "category", "polarity", "quality", "gold_label", "y")
+PAIR_ALIASES = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"),
+                ("question1", "question2"), ("text_a", "text_b"), ("text1", "text2"), ("sentence_a", "sentence_b"),
+                ("#1 string", "#2 string"))
+LABEL_ALIASES = ("label", "labels", "sentiment", "class", "target", "category", "polarity", "quality", "gold_label",
+                 "y")
 
 def _like(columns, names) -> list[str]:
     names = {n.lower() for n in names}
@@ -227,7 +239,8 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
     if text_column: text = given(text_column, "text_column")
     elif pair:
         singles = TEXT_ALIASES + tuple(a for a, _ in PAIR_ALIASES)
-        text = _pick([c for c in _like(columns, singles) if c not in (pair, label)], "text", "text_column", columns, name, singles)
+        text = _pick([c for c in _like(columns, singles) if c not in (pair, label)], "text", "text_column", columns,
+                     name, singles)
     else:
         found = [(a[0], b[0]) for a, b in ((_like(columns, [x]), _like(columns, [y])) for x, y in PAIR_ALIASES)
                  if len(a) == 1 and len(b) == 1]
@@ -242,11 +255,12 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
                         f"name different columns with -p text_column, -p text_pair_column, -p label_column.")
     return {"text": text, "text_pair": pair, "label": label}
 
-# %% ../nbs/00_data.ipynb #40683ad8
+# %% ../nbs/00_data.ipynb #af888666
 def _text(v, where, key, col):
     if isinstance(v, (dict, list)): raise DataError(f"{where}: {col!r} holds a JSON {type(v).__name__}, not a text.")
     t = "" if v is None else str(v).strip()
-    if not t: raise DataError(f"{where}: empty {'text' if key == 'text' else 'second text of the pair'} (column {col!r}). "
+    what = "text" if key == "text" else "second text of the pair"
+    if not t: raise DataError(f"{where}: empty {what} (column {col!r}). "
                               f"Every line must be an example: write the text or delete the line.")
     return t
 
@@ -258,7 +272,8 @@ def _clean_rows(table:Table, cols:dict, split:str, source:str) -> dict[str, list
     out = {k: [] for k, c in cols.items() if c is not None}
     for i, r in enumerate(table.rows):
         for k in out:
-            if cols[k] not in r: raise DataError(f"{table.where(i)}: no field {cols[k]!r}; every row needs {list(out.values())}.")
+            if cols[k] not in r:
+                raise DataError(f"{table.where(i)}: no field {cols[k]!r}; every row needs {[cols[c] for c in out]}.")
             v = r[cols[k]]
             if k != "label": out[k].append(_text(v, table.where(i), k, cols[k]))
             elif v is None or (isinstance(v, str) and not v.strip()):
@@ -283,8 +298,9 @@ def _label_classes(labels:dict[str, list], tables:dict[str, Table], source:str):
         C = max(ints["train"]) + 1
         for s in SPLITS:
             out = [j for j, v in enumerate(ints[s]) if v >= C]
-            if out: raise DataError(f"{source}: the {s} split has label(s) {sorted({ints[s][j] for j in out})} outside 0..{C-1}, "
-                                    f"the classes of the training split (first at {tables[s].where(out[0])}). Fix the labels or the split.")
+            if out: raise DataError(f"{source}: the {s} split has label(s) {sorted({ints[s][j] for j in out})} "
+                                    f"outside 0..{C-1}, the classes of the training split (first at "
+                                    f"{tables[s].where(out[0])}). Fix the labels or the split.")
         return [str(i) for i in range(C)], _as_int
     if any(i is not None for i in flat):
         raw = sorted({str(l) for s in SPLITS for l in labels[s]})
@@ -301,9 +317,9 @@ def build_dataset(splits:dict, # split name -> `Table` (or a list of row dicts);
                  ) -> DatasetDict:
     "Check every row and return the standard `DatasetDict` (text, text_pair for pairs, label 0..C-1 with class names)."
     missing = [s for s in SPLITS if s not in splits]
-    if missing: raise DataError(f"{source}: missing split(s) {missing}; need {list(SPLITS)} (validation may be named dev or val).")
-    tables = {s: t if isinstance(t, Table) else Table(f"{source} [{s}]", list(dict.fromkeys(k for r in t for k in r)), list(t))
-              for s, t in splits.items() if s in SPLITS}
+    if missing: raise DataError(f"{source}: missing split(s) {missing}; need {list(SPLITS)}.")
+    as_table = lambda s, t: Table(f"{source} [{s}]", list(dict.fromkeys(k for r in t for k in r)), list(t))
+    tables = {s: t if isinstance(t, Table) else as_table(s, t) for s, t in splits.items() if s in SPLITS}
     cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
     data = {s: _clean_rows(tables[s], cols, s, source) for s in SPLITS}
     labels = {s: data[s].pop("label") for s in SPLITS}
@@ -312,17 +328,18 @@ def build_dataset(splits:dict, # split name -> `Table` (or a list of row dicts);
     if C < 2: raise DataError(f"{source}: only one class ({names}); classification needs at least 2.")
     ids = {s: [conv(l) for l in labels[s]] for s in SPLITS}
     absent = sorted(set(range(C)) - set(ids["train"]))
-    if absent: raise DataError(f"{source}: labels must be consecutive integers 0..{C-1}, but class(es) {absent} have no "
-                               f"training example. Re-number the labels.")
+    if absent: raise DataError(f"{source}: labels must be consecutive integers 0..{C-1}, but class(es) {absent} "
+                               f"have no training example. Re-number the labels.")
     feats = _features(names, pair=cols["text_pair"] is not None)
     dd = DatasetDict({s: Dataset.from_dict({**data[s], "label": ids[s]}, features=feats) for s in SPLITS})
     dd.notes = {"columns": cols, "rows": {s: len(dd[s]) for s in SPLITS}}
     return dd
 
 # %% ../nbs/00_data.ipynb #1a8e88b8
-CARVE_RULE = ("stratified by label, seeded: within each class (classes in sorted order of the raw label) the rows of train "
-              "are shuffled with numpy.random.default_rng(split_seed); the first round(n_c*test_frac) go to test, the next "
-              "round(n_c*validation_frac) to validation, the rest stay in train; file order kept within each split")
+CARVE_RULE = ("stratified by label, seeded: within each class (classes in sorted order of the raw label) the rows "
+              "of train are shuffled with numpy.random.default_rng(split_seed); the first round(n_c*test_frac) go to "
+              "test, the next round(n_c*validation_frac) to validation, the rest stay in train; file order kept "
+              "within each split")
 
 def carve_assign(labels:Sequence, # raw label of each row
                  validation_frac:float=0.1, test_frac:float=0.1, seed:int=0) -> list[str]:
@@ -334,7 +351,8 @@ def carve_assign(labels:Sequence, # raw label of each row
     for key in sorted(by_class):
         idx = rng.permutation(by_class[key])
         n_test, n_val = round(len(idx)*test_frac), round(len(idx)*validation_frac)
-        for j, i in enumerate(idx): which[int(i)] = "test" if j < n_test else "validation" if j < n_test + n_val else "train"
+        for j, i in enumerate(idx):
+            which[int(i)] = "test" if j < n_test else "validation" if j < n_test + n_val else "train"
     return which
 
 def _check_fracs(fracs:dict):
@@ -354,23 +372,25 @@ def carve_missing(tables:dict[str, Table], # the splits found; must hold train
                   label_column:str, # the column to stratify by
                   validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0,
                  ) -> tuple[dict[str, Table], list[dict]]:
-    "Carve the missing validation and/or test split from train (never from test); the tables and a note per carved split."
+    "Carve the missing validation and/or test split from train (never from test); the tables, a note per carved split."
     want = [s for s in ("validation", "test") if s not in tables]
     if not want: return tables, []
-    fracs = {"validation": validation_frac if "validation" in want else 0.0, "test": test_frac if "test" in want else 0.0}
+    fracs = {"validation": validation_frac if "validation" in want else 0.0,
+             "test": test_frac if "test" in want else 0.0}
     _check_fracs({f"{s}_frac": fracs[s] for s in want})
     train = tables["train"]
     which = carve_assign([r.get(label_column) for r in train.rows], fracs["validation"], fracs["test"], split_seed)
     out = {**tables, **{s: train.select([i for i, w in enumerate(which) if w == s]) for s in ["train"] + want}}
     empty = [s for s in want if not len(out[s])]
-    if empty: raise DataError(f"{train.name}: carving {empty[0]}_frac={fracs[empty[0]]} of each class from train left the "
-                              f"{empty[0]} split empty (too few rows per class); raise it, e.g. -p {empty[0]}_frac 0.2, "
-                              f"or add a {empty[0]} file.")
+    if empty:
+        fix = "e.g. -p validation_frac 0.2, or add a validation file" if empty[0] == "validation" else "add a test file"
+        raise DataError(f"{train.name}: carving {empty[0]}_frac={fracs[empty[0]]} of each class from train left the "
+                        f"{empty[0]} split empty (too few rows per class); {fix}.")
     notes = [{"split": s, "from": "train", "size": len(out[s]), f"{s}_frac": fracs[s], "split_seed": split_seed,
               "train_size_before": len(train), "rule": CARVE_RULE} for s in want]
     return out, notes
 
-# %% ../nbs/00_data.ipynb #c5b61c8a
+# %% ../nbs/00_data.ipynb #f1e7e7b7
 def assemble(tables:dict[str, Table], # split name -> Table; train required
              source:str, # named in messages and notes
              text_column:str|None=None, text_pair_column:str|None=None, label_column:str|None=None, # None: detected
@@ -379,7 +399,7 @@ def assemble(tables:dict[str, Table], # split name -> Table; train required
              split_seed:int=0, # seed of the carving; independent of the training seed
              notes:dict|None=None, # more to record (files, format)
             ) -> DatasetDict:
-    "Columns chosen on train, missing splits carved from train, every row checked: the standard `DatasetDict` with `.notes`."
+    "Columns chosen on train, missing splits carved from train, every row checked: a `DatasetDict` with `.notes`."
     if "train" not in tables: raise DataError(f"{source}: no training split; found {sorted(tables)}.")
     cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
     for s, t in tables.items(): _clean_rows(t, cols, s, source)   # a bad line is named before any carving
@@ -400,7 +420,8 @@ def load_split_files(folder:str|Path, # folder with a train file, and validation
     "A folder of `train`/`validation`/`test` `.csv`, `.tsv` or `.jsonl` files; a missing validation or test is carved."
     folder = Path(folder)
     files = {s: f for s in SPLITS if (f := _find_split_file(folder, s)) is not None}
-    if "train" not in files: raise DataError(f"{folder}: no train file. Expected train.csv (.tsv/.jsonl also work), and "
+    if "train" not in files: raise DataError(f"{folder}: no train file. Expected train.csv (.tsv/.jsonl also work), "
+                                             f"and "
                                              f"validation (or dev, val) and test files if the data has them.")
     tables = {s: read_table(f, encoding) for s, f in files.items()}
     return assemble(tables, str(folder), text_column, text_pair_column, label_column, validation_frac, test_frac,
@@ -411,7 +432,8 @@ def load_single_file(path:str|Path, text_column:str|None=None, label_column:str|
                     ) -> DatasetDict:
     "One labelled `.csv`/`.tsv`/`.jsonl` file, carved into train/validation/test by `CARVE_RULE`."
     return assemble({"train": read_table(path, encoding)}, str(path), text_column, text_pair_column, label_column,
-                    validation_frac, test_frac, split_seed, notes={"format": "single file", "files": {"all": str(path)}})
+                    validation_frac, test_frac, split_seed,
+                    notes={"format": "single file", "files": {"all": str(path)}})
 
 # %% ../nbs/00_data.ipynb #2a88525e
 def _looks_like_path(source:str) -> bool:
@@ -428,7 +450,8 @@ def _load_path(path:Path, encoding:str|None=None, **kw) -> DatasetDict:
 OFFLINE_HELP = ("No machine without network can reach the Hugging Face Hub. Point the package at a local copy: "
                 "set the environment variable {env} to a folder holding one (e.g. `export {env}=../shared/data`, "
                 "which has rt-polaritydata/ for rotten_tomatoes), or pass a local path as `data` "
-                "(a folder with rt-polarity.pos/.neg, a folder of train/validation/test CSV/TSV/JSONL files, or one labelled file).")
+                "(a folder with rt-polarity.pos/.neg, a folder of train/validation/test CSV/TSV/JSONL files, "
+                "or one labelled file).")
 
 def describe(dd:DatasetDict) -> str:
     "One line per fact of `dd.notes`: examples per split, columns read, carved splits."
@@ -517,20 +540,26 @@ def tokenize(dd:DatasetDict, # from `load_data`
              tokenizer, # a Hugging Face tokenizer
              max_len:int=64, # longest sequence kept, special tokens included
             ) -> dict[str, dict]:
-    "Token ids of every split, truncated to `max_len`, unpadded: {split: {'input_ids', 'labels', 'length'}} (+ 'token_type_ids' for pairs)."
+    "Token ids per split, truncated to `max_len`, unpadded: {split: {input_ids, labels, length[, token_type_ids]}}."
     limit = getattr(tokenizer, "model_max_length", None) or 10**9
-    if max_len < 3: raise DataError(f"max_len={max_len} is too short: at least [CLS], one token and [SEP], so 3 or more.")
-    if max_len > limit: raise DataError(f"max_len={max_len} is beyond what this model accepts ({limit} tokens); use max_len <= {limit}.")
+    if max_len < 3: raise DataError(f"max_len={max_len} is too short: at least [CLS], one token and [SEP], so 3 "
+                                    f"or more.")
+    if max_len > limit: raise DataError(f"max_len={max_len} is beyond what this model accepts ({limit} tokens); "
+                                        f"use max_len <= {limit}.")
     out = {}
     for s, ds in dd.items():
         if "text_pair" in ds.column_names:
             need = tokenizer.num_special_tokens_to_add(pair=True) + 2
-            if max_len < need: raise DataError(f"max_len={max_len} is too short for sentence pairs: {need} or more keeps a token of each.")
+            if max_len < need: raise DataError(f"max_len={max_len} is too short for sentence pairs: {need} or more "
+                                               f"keeps a token of each.")
             enc = tokenizer(list(ds["text"]), list(ds["text_pair"]), truncation="longest_first", max_length=max_len,
-                            return_attention_mask=False, return_token_type_ids="token_type_ids" in tokenizer.model_input_names)
+                            return_attention_mask=False,
+                            return_token_type_ids="token_type_ids" in tokenizer.model_input_names)
         else:
-            enc = tokenizer(list(ds["text"]), truncation=True, max_length=max_len, return_attention_mask=False, return_token_type_ids=False)
-        out[s] = {"input_ids": enc["input_ids"], "labels": list(ds["label"]), "length": [len(x) for x in enc["input_ids"]]}
+            enc = tokenizer(list(ds["text"]), truncation=True, max_length=max_len, return_attention_mask=False,
+                            return_token_type_ids=False)
+        ids = enc["input_ids"]
+        out[s] = {"input_ids": ids, "labels": list(ds["label"]), "length": [len(x) for x in ids]}
         if "token_type_ids" in enc: out[s]["token_type_ids"] = enc["token_type_ids"]
     return out
 
@@ -559,7 +588,7 @@ def bucket_batches(lengths:Sequence[int], # token count of each example
 
 # %% ../nbs/00_data.ipynb #2cdd56ec
 class Collator:
-    "Pad a list of examples to the batch's longest sequence: input_ids, attention_mask, token_type_ids (if the model takes them), labels."
+    "Pad examples to the batch's longest: input_ids, attention_mask, token_type_ids (if the model takes them), labels."
     def __init__(self, pad_token_id:int, token_type_ids:bool=True): self.pad, self.tt = pad_token_id, token_type_ids
     def __call__(self, ids:list[list[int]], # token ids of each example
                  labels:list[int],

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
 from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -141,7 +143,7 @@ def tsv_is_quoted(text:str) -> bool:
     lines = [l for l in re.split(r"\r\n|\r|\n", text) if l.strip()]
     return bool(lines) and all(_QUOTED_LINE.fullmatch(l) for l in lines)
 
-# %% ../nbs/00_data.ipynb #19d0c7be
+# %% ../nbs/00_data.ipynb #243df675
 def _header(fields, path):
     names = [f.strip() for f in fields]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -203,7 +205,7 @@ def read_table(path:str|Path, # a .csv or .tsv file with a header row, or a .jso
     if ext in (".jsonl", ".json"): return _read_jsonl(text, path)
     return _read_delimited(text, path, "\t" if ext == ".tsv" else ",")
 
-# %% ../nbs/00_data.ipynb #61059cce
+# %% ../nbs/00_data.ipynb #275b2cb0
 TEXT_ALIASES = ("text", "sentence", "review", "content", "document", "comment", "tweet", "body", "utterance", "phrase")
 PAIR_ALIASES = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"),
                 ("question1", "question2"), ("text_a", "text_b"), ("text1", "text2"), ("sentence_a", "sentence_b"),
@@ -255,7 +257,7 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
                         f"name different columns with -p text_column, -p text_pair_column, -p label_column.")
     return {"text": text, "text_pair": pair, "label": label}
 
-# %% ../nbs/00_data.ipynb #af888666
+# %% ../nbs/00_data.ipynb #3910110f
 def _text(v, where, key, col):
     if isinstance(v, (dict, list)): raise DataError(f"{where}: {col!r} holds a JSON {type(v).__name__}, not a text.")
     t = "" if v is None else str(v).strip()
@@ -390,7 +392,11 @@ def carve_missing(tables:dict[str, Table], # the splits found; must hold train
               "train_size_before": len(train), "rule": CARVE_RULE} for s in want]
     return out, notes
 
-# %% ../nbs/00_data.ipynb #f1e7e7b7
+# %% ../nbs/00_data.ipynb #20da4745
+def _unlabelled(table:Table, label:str) -> bool:
+    "A split whose every label is -1 (GLUE's convention for a hidden test set): no use for evaluation."
+    return bool(table.rows) and all(str(r.get(label)).strip() == "-1" for r in table.rows)
+
 def assemble(tables:dict[str, Table], # split name -> Table; train required
              source:str, # named in messages and notes
              text_column:str|None=None, text_pair_column:str|None=None, label_column:str|None=None, # None: detected
@@ -402,10 +408,13 @@ def assemble(tables:dict[str, Table], # split name -> Table; train required
     "Columns chosen on train, missing splits carved from train, every row checked: a `DatasetDict` with `.notes`."
     if "train" not in tables: raise DataError(f"{source}: no training split; found {sorted(tables)}.")
     cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
+    hidden = [s for s in ("validation", "test") if s in tables and _unlabelled(tables[s], cols["label"])]
+    tables = {s: t for s, t in tables.items() if s not in hidden}
     for s, t in tables.items(): _clean_rows(t, cols, s, source)   # a bad line is named before any carving
     tables, carved = carve_missing(tables, cols["label"], validation_frac, test_frac, split_seed)
     dd = build_dataset(tables, cols["text"], cols["label"], source, cols["text_pair"])
     dd.notes = {"source": source, **(notes or {}), **dd.notes, "carved": carved}
+    if hidden: dd.notes["unlabelled_splits_replaced"] = hidden
     return dd
 
 def _find_split_file(folder:Path, split:str) -> Path|None:
@@ -458,6 +467,8 @@ def describe(dd:DatasetDict) -> str:
     n = dd.notes
     cols = ", ".join(f"{k}={v!r}" for k, v in n["columns"].items() if v is not None)
     out = [f"{n['source']}: " + ", ".join(f"{len(dd[s]):,} {s}" for s in SPLITS) + f" examples ({cols})"]
+    out += [f"  {s} split had no labels (all -1): replaced by one carved from train"
+            for s in n.get("unlabelled_splits_replaced", [])]
     out += [f"  {c['split']} carved from train: {c['size']:,} of {c['train_size_before']:,} rows "
             f"({c['split']}_frac={c[c['split'] + '_frac']}, stratified by label, split_seed={c['split_seed']})"
             for c in n.get("carved", [])]
@@ -490,9 +501,10 @@ def load_data(source:str|Path="rotten_tomatoes", # Hub id, or a local folder or 
 
 def load_hub(hub_id:str, text_column:str|None=None, label_column:str|None=None, text_pair_column:str|None=None,
              validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0) -> DatasetDict:
-    "`datasets.load_dataset(hub_id)`, standardized by `assemble` (missing splits carved); a clear error when offline."
+    "`datasets.load_dataset(hub_id)` ('name:config' for a configuration), standardized by `assemble`."
     import datasets
-    try: raw = datasets.load_dataset(hub_id)
+    name, _, config = hub_id.partition(":")   # 'nyu-mll/glue:mrpc': a dataset with configurations
+    try: raw = datasets.load_dataset(name, config) if config else datasets.load_dataset(name)
     except Exception as e:
         hint = f" Known local copies: {LOCAL_COPIES[hub_id]}/ under ${DATA_ENV}." if hub_id in LOCAL_COPIES else ""
         raise DataError(f"Could not load {hub_id!r} from the Hugging Face Hub ({type(e).__name__}: {str(e)[:200]}). "

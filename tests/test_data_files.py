@@ -184,3 +184,15 @@ def test_mrpc_pairs_tokenized_with_segments():
     assert b["token_type_ids"].shape == b["input_ids"].shape
     assert (b["token_type_ids"] * (1 - b["attention_mask"])).sum() == 0      # padding is segment 0
     assert b["token_type_ids"].sum() > 0
+
+
+def test_unlabelled_test_file_is_replaced_by_a_carved_one(tmp_path, capsys):
+    # GLUE's test files carry label -1: they cannot score anything, and are said to be replaced
+    d = tmp_path / "d"
+    write(d, "train.csv", "sentence1,sentence2,label\n" + "".join(f"a{i},b{i},{i % 2}\n" for i in range(40)))
+    write(d, "validation.csv", "sentence1,sentence2,label\nx,y,0\nz,w,1\n")
+    write(d, "test.csv", "sentence1,sentence2,label\n" + "".join(f"t{i},u{i},-1\n" for i in range(10)))
+    dd = load_data(d)
+    assert sizes(dd) == {"train": 36, "validation": 2, "test": 4}
+    assert dd.notes["unlabelled_splits_replaced"] == ["test"] and [c["split"] for c in dd.notes["carved"]] == ["test"]
+    assert "test split had no labels (all -1): replaced by one carved from train" in capsys.readouterr().out

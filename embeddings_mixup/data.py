@@ -4,7 +4,18 @@
 
 # %% ../nbs/00_data.ipynb #a5a96fcd
 from __future__ import annotations
-import csv, hashlib, json, os, re, warnings
+import csv, hashlib, io, json, os, re, warnings
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -14,10 +25,11 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'SPLITS', 'LOCAL_COPIES', 'RT_SHA256', 'RT_LABELS', 'TABLE_EXTS', 'SPLIT_ALIASES', 'TEXT_ALIASES',
-           'OFFLINE_HELP', 'BUNDLED_MODEL', 'BUNDLED_ALIASES', 'DataError', 'local_data_dir', 'read_lines',
-           'load_rt_polarity', 'read_table', 'build_dataset', 'load_split_files', 'split_single', 'load_single_file',
-           'load_data', 'load_hub', 'bundled_model_dir', 'resolve_model', 'load_tokenizer', 'tokenize',
-           'bucket_batches', 'Collator', 'collator_for', 'batches']
+           'PAIR_ALIASES', 'LABEL_ALIASES', 'CARVE_RULE', 'OFFLINE_HELP', 'BUNDLED_MODEL', 'BUNDLED_ALIASES',
+           'DataError', 'local_data_dir', 'read_lines', 'load_rt_polarity', 'Table', 'tsv_is_quoted', 'read_table',
+           'detect_columns', 'build_dataset', 'carve_assign', 'split_single', 'carve_missing', 'assemble',
+           'load_split_files', 'load_single_file', 'describe', 'load_data', 'load_hub', 'bundled_model_dir',
+           'resolve_model', 'load_tokenizer', 'tokenize', 'bucket_batches', 'Collator', 'collator_for', 'batches']
 
 # %% ../nbs/00_data.ipynb #d202a82e
 DATA_ENV = "EMBEDDINGS_MIXUP_DATA"
@@ -44,12 +56,18 @@ def local_data_dir() -> Path|None:
 # %% ../nbs/00_data.ipynb #a5679e4b
 def _decode(raw:bytes, path, encoding:str) -> str:
     if encoding == "auto":
-        try: return raw.decode("utf-8")
-        except UnicodeDecodeError: return raw.decode("latin-1")
-    try: return raw.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path} is not valid {encoding} (byte {e.start}: {raw[e.start:e.start+4]!r}). "
-                        f"Pass the file's real encoding (encoding='latin-1', 'utf-8', ...) or encoding='auto'.") from None
+        try: text = raw.decode("utf-8")
+        except UnicodeDecodeError: text = raw.decode("latin-1")
+    else:
+        try: text = raw.decode(encoding)
+        except UnicodeDecodeError as e:
+            raise DataError(f"{path} is not valid {encoding} (byte {e.start}: {raw[e.start:e.start+4]!r}). "
+                            f"Pass the file's "
+                            f"real encoding: -p encoding latin-1 (or cp1252, utf-16, ...), or -p encoding auto "
+                            f"(UTF-8 where valid, else latin-1).") from None
+        except LookupError: raise DataError(f"encoding={encoding!r} is not a codec Python knows; "
+                                            f"try -p encoding utf-8, latin-1, cp1252 or auto.") from None
+    return text[1:] if text.startswith("\ufeff") else text   # a byte-order mark is not part of the first column's name
 
 def read_lines(path:str|Path, # a text file, one example per line
                encoding:str="auto", # 'auto': UTF-8 if valid, else latin-1; or any Python codec name
@@ -64,8 +82,9 @@ def read_lines(path:str|Path, # a text file, one example per line
 # %% ../nbs/00_data.ipynb #7eeeec5e
 RT_LABELS = ["neg", "pos"]
 
-def _features(names:Sequence[str]) -> Features:
-    return Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
+def _features(names:Sequence[str], pair:bool=False) -> Features:
+    cols = {"text": Value("string"), **({"text_pair": Value("string")} if pair else {})}
+    return Features({**cols, "label": ClassLabel(names=list(names))})
 
 def _sha256(path:Path) -> str: return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -75,186 +94,429 @@ def load_rt_polarity(folder:str|Path, # folder holding rt-polarity.pos and rt-po
     "Rotten Tomatoes (Pang & Lee 2005) with the Hub's exact train/validation/test splits."
     folder = Path(folder)
     missing = [f for f in RT_SHA256 if not (folder/f).is_file()]
-    if missing: raise DataError(f"{folder} has no {', '.join(missing)}: a Rotten Tomatoes folder needs rt-polarity.pos and rt-polarity.neg.")
+    if missing: raise DataError(f"{folder} has no {', '.join(missing)}: a Rotten Tomatoes folder needs "
+                                f"rt-polarity.pos and rt-polarity.neg.")
     changed = [f for f, h in RT_SHA256.items() if _sha256(folder/f) != h]
-    if changed: warnings.warn(f"{', '.join(changed)} in {folder} differ from the original Cornell release; splits follow the same rule but rows may differ.")
+    if changed: warnings.warn(f"{', '.join(changed)} in {folder} differ from the original Cornell release; "
+                              f"splits follow the same rule but rows may differ.")
     pos, neg = read_lines(folder/"rt-polarity.pos", encoding), read_lines(folder/"rt-polarity.neg", encoding)
     def cut(lines):
         n = len(lines); i1, i2 = int(n*0.8 + 0.5), int(n*0.9 + 0.5)
         return {"train": lines[:i1], "validation": lines[i1:i2], "test": lines[i2:]}
     p, n = cut(pos), cut(neg)
-    return DatasetDict({s: Dataset.from_dict({"text": p[s] + n[s], "label": [1]*len(p[s]) + [0]*len(n[s])},
-                                             features=_features(RT_LABELS)) for s in SPLITS})
+    dd = DatasetDict({s: Dataset.from_dict({"text": p[s] + n[s], "label": [1]*len(p[s]) + [0]*len(n[s])},
+                                           features=_features(RT_LABELS)) for s in SPLITS})
+    dd.notes = {"source": str(folder), "format": "rt-polarity",
+                "columns": {"text": "text", "text_pair": None, "label": "label"},
+                "rows": {s: len(dd[s]) for s in SPLITS}, "carved": [],
+                "rule": "the Hub's exact splits: per class, the first 80% train, the next 10% validation, "
+                        "the rest test"}
+    return dd
 
 # %% ../nbs/00_data.ipynb #916b591d
 TABLE_EXTS = (".csv", ".tsv", ".jsonl", ".json")
 SPLIT_ALIASES = {"train": ("train",), "validation": ("validation", "valid", "val", "dev"), "test": ("test",)}
-TEXT_ALIASES = ("text", "sentence")
 
-def read_table(path:str|Path, # a .csv, .tsv or .jsonl file with a header row (or JSON objects)
-               encoding:str="utf-8",
-              ) -> list[dict]:
-    "Rows of a tabular file as dicts."
+@dataclass
+class Table:
+    "Rows of one file (or one Hub split), with the line each row starts on, for error messages."
+    name:str # the file's path, or 'hub_id [split]'
+    columns:list # column names, in file order
+    rows:list # one dict per example
+    lines:list|None=None # 1-based line where each row starts; None: rows are counted from 1
+    def __len__(self): return len(self.rows)
+    def where(self, i:int) -> str:
+        return f"{self.name} line {self.lines[i]}" if self.lines is not None else f"{self.name} row {i+1}"
+    def select(self, idx:Sequence[int]) -> Table:
+        return Table(self.name, self.columns, [self.rows[i] for i in idx],
+                     None if self.lines is None else [self.lines[i] for i in idx])
+
+def _no_blank_inside(blanks, lines, path):
+    inside = [b for b in blanks if lines and b < lines[-1]]
+    if inside: raise DataError(f"{path} line {inside[0]}: a blank line between rows. Every line must be an example: "
+                               f"delete the blank line(s) (at lines {inside[:5]}{'...' if len(inside) > 5 else ''}).")
+
+_QUOTED_LINE = re.compile(r'"(?:[^"]|"")*"(?:\t"(?:[^"]|"")*")*')
+
+def tsv_is_quoted(text:str) -> bool:
+    "True when every field of every non-blank line is in double quotes (inner ones doubled): then quotes are syntax."
+    lines = [l for l in re.split(r"\r\n|\r|\n", text) if l.strip()]
+    return bool(lines) and all(_QUOTED_LINE.fullmatch(l) for l in lines)
+
+# %% ../nbs/00_data.ipynb #243df675
+def _header(fields, path):
+    names = [f.strip() for f in fields]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup: raise DataError(f"{path}: the header names column(s) {dup} more than once ({names}); "
+                            f"give each column its own name.")
+    return names
+
+def _read_delimited(text:str, path:Path, delimiter:str) -> Table:
+    quoted = delimiter == "," or tsv_is_quoted(text)
+    opts = dict(quotechar='"', doublequote=True, strict=True) if quoted else dict(quoting=csv.QUOTE_NONE)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, **opts)
+    header, rows, lines, blanks, multi, prev = None, [], [], [], [], 0
+    try:
+        for fields in reader:
+            start, prev = prev + 1, reader.line_num
+            if not any(f.strip() for f in fields): blanks.append(start); continue
+            if header is None: header = _header(fields, path); continue
+            if len(fields) != len(header):
+                hint = "a tab inside a text?" if delimiter == "\t" else "a comma inside a text that is not quoted?"
+                raise DataError(f"{path} line {start}: {len(fields)} field(s), but the header has {len(header)} "
+                                f"({header}); {hint} Fix that line.")
+            if prev > start: multi.append(start)
+            rows.append(dict(zip(header, fields))); lines.append(start)
+    except csv.Error as e:
+        raise DataError(f"{path}: the record starting at line {prev + 1} is not valid CSV ({e}). A field that "
+                        f"opens with a double quote must close with one; a quote inside a quoted field is "
+                        f"doubled (\"\").") from None
+    if header is None:
+        raise DataError(f"{path} is empty: a table needs a header row naming its columns, then one row per example.")
+    _no_blank_inside(blanks, lines, path)
+    if multi: print(f"{path}: {len(multi)} record(s) hold quoted line breaks (first at line {multi[0]}); "
+                    f"each is one example.")
+    return Table(str(path), header, rows, lines)
+
+def _read_jsonl(text:str, path:Path) -> Table:
+    rows, lines, blanks, columns = [], [], [], {}
+    for n, line in enumerate(text.split("\n"), 1):   # JSON escapes line breaks inside strings: one object per line
+        if not line.strip(): blanks.append(n); continue
+        try: obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path} line {n}: not valid JSON ({e.msg}, column {e.colno}); "
+                            f"a {path.suffix} file holds one JSON object per line.") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path} line {n}: a JSON {type(obj).__name__}, not an object; write one object per line, "
+                            '{"text": ..., "label": ...}.')
+        rows.append(obj); lines.append(n); columns.update(dict.fromkeys(obj))
+    _no_blank_inside(blanks, lines, path)
+    return Table(str(path), list(columns), rows, lines)
+
+def read_table(path:str|Path, # a .csv or .tsv file with a header row, or a .jsonl/.json file of JSON objects
+               encoding:str="utf-8", # any Python codec name, or 'auto' (UTF-8 if valid, else latin-1)
+              ) -> Table:
+    "Every row of a tabular file with its line number (see the rules above)."
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path} does not exist.")
+    ext = path.suffix.lower()
+    if ext not in TABLE_EXTS: raise DataError(f"{path}: unknown file type {path.suffix!r}; use one of {TABLE_EXTS}.")
     text = _decode(path.read_bytes(), path, encoding)
-    if path.suffix in (".jsonl", ".json"):
-        try: return [json.loads(l) for l in text.splitlines() if l.strip()]
-        except json.JSONDecodeError as e: raise DataError(f"{path} is not JSON Lines (one JSON object per line): {e}") from None
-    if path.suffix not in (".csv", ".tsv"): raise DataError(f"{path}: unknown file type {path.suffix!r}; use one of {TABLE_EXTS}.")
-    return list(csv.DictReader(text.splitlines(), delimiter="\t" if path.suffix == ".tsv" else ","))
+    if ext in (".jsonl", ".json"): return _read_jsonl(text, path)
+    return _read_delimited(text, path, "\t" if ext == ".tsv" else ",")
 
-def _column(rows, names, path, what):
-    cols = list(rows[0].keys()) if rows else []
-    for n in names:
-        if n in cols: return n
-    raise DataError(f"{path} has no {what} column (looked for {', '.join(map(repr, names))}; found {cols}). "
-                    f"Rename the column or pass {what}_column=...")
+# %% ../nbs/00_data.ipynb #275b2cb0
+TEXT_ALIASES = ("text", "sentence", "review", "content", "document", "comment", "tweet", "body", "utterance", "phrase")
+PAIR_ALIASES = (("sentence1", "sentence2"), ("question", "sentence"), ("premise", "hypothesis"),
+                ("question1", "question2"), ("text_a", "text_b"), ("text1", "text2"), ("sentence_a", "sentence_b"),
+                ("#1 string", "#2 string"))
+LABEL_ALIASES = ("label", "labels", "sentiment", "class", "target", "category", "polarity", "quality", "gold_label",
+                 "y")
 
-def build_dataset(splits:dict[str, list[dict]], # split name -> rows
-                  text_column:str|None=None, # default: 'text' or 'sentence'
-                  label_column:str="label",
-                  source:str="data", # named in error messages
-                 ) -> DatasetDict:
-    "Validate rows and turn them into the standard `DatasetDict`: clean texts, labels 0..C-1, class names."
-    missing = [s for s in SPLITS if s not in splits]
-    if missing: raise DataError(f"{source}: missing split(s) {missing}; need {list(SPLITS)} (validation may be named dev or val).")
-    cleaned = {}
-    for s in SPLITS:
-        rows = splits[s]
-        if not rows: raise DataError(f"{source}: the {s} split is empty.")
-        tcol = _column(rows, [text_column] if text_column else TEXT_ALIASES, f"{source} ({s})", "text")
-        lcol = _column(rows, [label_column], f"{source} ({s})", "label")
-        texts = [("" if r[tcol] is None else str(r[tcol])).strip() for r in rows]
-        labels = [r[lcol] for r in rows]
-        keep = [i for i, t in enumerate(texts) if t]
-        if len(keep) < len(texts): print(f"{source}: dropped {len(texts)-len(keep)} empty text(s) from {s}")
-        if not keep: raise DataError(f"{source}: every text in the {s} split is empty.")
-        cleaned[s] = ([texts[i] for i in keep], [labels[i] for i in keep])
-    all_labels = [l for _, ls in cleaned.values() for l in ls]
-    def as_int(l):
-        if isinstance(l, bool): return None
-        if isinstance(l, int): return l
-        if isinstance(l, float) and l.is_integer(): return int(l)
-        if isinstance(l, str) and re.fullmatch(r"\s*-?\d+\s*", l): return int(l)
-        return None
-    ints = [as_int(l) for l in all_labels]
-    if all(i is not None for i in ints):
-        bad = sorted({v for v in ints if v < 0})
-        if bad: raise DataError(f"{source}: labels must be integers 0..C-1; found negative labels {bad}.")
-        C = max(as_int(l) for l in cleaned["train"][1]) + 1   # the classes are those of the training split
-        for s in SPLITS:
-            outside = sorted({as_int(l) for l in cleaned[s][1]} - set(range(C)))
-            if outside: raise DataError(f"{source}: the {s} split has label(s) {outside} outside 0..{C-1}, the classes of the training split. "
-                                        "Fix the labels or the split.")
-        names = [str(i) for i in range(C)]
-        conv = as_int
+def _like(columns, names) -> list[str]:
+    names = {n.lower() for n in names}
+    return [c for c in columns if str(c).lower() in names]
+
+def _pick(cands, what, param, columns, name, looked):
+    if len(cands) == 1: return cands[0]
+    found = f"no {what} column found (looked for {', '.join(looked)})" if not cands else \
+            f"ambiguous {what} column: {cands} could each be it"
+    raise DataError(f"{name}: {found}. The file's columns are {list(columns)}. "
+                    f"Name the one to use: -p {param} <column>.")
+
+def detect_columns(columns:Sequence[str], # the columns of the training file
+                   text_column:str|None=None, # None: detected
+                   text_pair_column:str|None=None, # None: detected (pairs only when text_column is None too)
+                   label_column:str|None=None, # None: detected
+                   name:str="data", # the file, named in errors
+                  ) -> dict[str, str|None]:
+    "Which columns hold text, text_pair (None for single sentences) and label: given names checked, others detected."
+    def given(col, param):
+        if col in columns: return col
+        raise DataError(f"{name} has no column {col!r} (from {param}); the file's columns are {list(columns)}. "
+                        f"Pass one of them: -p {param} <column>.")
+    label = given(label_column, "label_column") if label_column else \
+        _pick(_like(columns, LABEL_ALIASES), "label", "label_column", columns, name, LABEL_ALIASES)
+    pair = given(text_pair_column, "text_pair_column") if text_pair_column else None
+    if text_column: text = given(text_column, "text_column")
+    elif pair:
+        singles = TEXT_ALIASES + tuple(a for a, _ in PAIR_ALIASES)
+        text = _pick([c for c in _like(columns, singles) if c not in (pair, label)], "text", "text_column", columns,
+                     name, singles)
     else:
-        if any(i is not None for i in ints) and any(i is None for i in ints):
-            raise DataError(f"{source}: labels mix numbers and names ({sorted(set(map(str, all_labels)))[:6]}...); use one kind.")
-        names = sorted(set(str(l).strip() for l in all_labels))
-        if any(n == "" for n in names): raise DataError(f"{source}: some labels are empty; every row needs a label.")
-        index = {n: i for i, n in enumerate(names)}
-        conv = lambda l: index[str(l).strip()]
-        C = len(names)
-    if C < 2: raise DataError(f"{source}: only one class ({names}); classification needs at least 2.")
-    out = {s: (t, [conv(l) for l in ls]) for s, (t, ls) in cleaned.items()}
-    absent = sorted(set(range(C)) - set(out["train"][1]))
-    if absent: raise DataError(f"{source}: labels must be consecutive integers 0..{C-1}, but class(es) {absent} have no training example. Re-number the labels.")
-    return DatasetDict({s: Dataset.from_dict({"text": t, "label": l}, features=_features(names)) for s, (t, l) in out.items()})
+        found = [(a[0], b[0]) for a, b in ((_like(columns, [x]), _like(columns, [y])) for x, y in PAIR_ALIASES)
+                 if len(a) == 1 and len(b) == 1]
+        if len(found) > 1: raise DataError(f"{name}: ambiguous sentence pair: {found} could each be it. The file's "
+                                           f"columns are {list(columns)}. Name them: -p text_column <column> "
+                                           f"-p text_pair_column <column>.")
+        text, pair = found[0] if found else (_pick(_like(columns, TEXT_ALIASES), "text", "text_column", columns, name,
+                                                   TEXT_ALIASES), None)
+    used = [c for c in (text, pair, label) if c is not None]
+    if len(set(used)) < len(used):
+        raise DataError(f"{name}: the same column is used twice ({dict(text=text, text_pair=pair, label=label)}); "
+                        f"name different columns with -p text_column, -p text_pair_column, -p label_column.")
+    return {"text": text, "text_pair": pair, "label": label}
 
-def _find_split_file(folder:Path, split:str) -> Path|None:
-    for name in SPLIT_ALIASES[split]:
-        for ext in TABLE_EXTS:
-            if (folder/f"{name}{ext}").is_file(): return folder/f"{name}{ext}"
+# %% ../nbs/00_data.ipynb #3910110f
+def _text(v, where, key, col):
+    if isinstance(v, (dict, list)): raise DataError(f"{where}: {col!r} holds a JSON {type(v).__name__}, not a text.")
+    t = "" if v is None else str(v).strip()
+    what = "text" if key == "text" else "second text of the pair"
+    if not t: raise DataError(f"{where}: empty {what} (column {col!r}). "
+                              f"Every line must be an example: write the text or delete the line.")
+    return t
+
+def _clean_rows(table:Table, cols:dict, split:str, source:str) -> dict[str, list]:
+    if not table.rows: raise DataError(f"{source}: the {split} split is empty.")
+    absent = [c for c in cols.values() if c is not None and c not in table.columns]
+    if absent: raise DataError(f"{table.name} ({split}) has no column {absent}, which the training file has; "
+                               f"its columns are {table.columns}. Use the same column names in every split.")
+    out = {k: [] for k, c in cols.items() if c is not None}
+    for i, r in enumerate(table.rows):
+        for k in out:
+            if cols[k] not in r:
+                raise DataError(f"{table.where(i)}: no field {cols[k]!r}; every row needs {[cols[c] for c in out]}.")
+            v = r[cols[k]]
+            if k != "label": out[k].append(_text(v, table.where(i), k, cols[k]))
+            elif v is None or (isinstance(v, str) and not v.strip()):
+                raise DataError(f"{table.where(i)}: no label (column {cols[k]!r}); every example needs one.")
+            else: out[k].append(v)
+    return out
+
+def _as_int(l):
+    if isinstance(l, bool): return None
+    if isinstance(l, int): return l
+    if isinstance(l, float) and l.is_integer(): return int(l)
+    if isinstance(l, str) and re.fullmatch(r"\s*-?\d+\s*", l): return int(l)
     return None
 
-def load_split_files(folder:str|Path, # folder with train / validation (or dev, val) / test files
-                     text_column:str|None=None, label_column:str="label", encoding:str="utf-8") -> DatasetDict:
-    "A folder of `train`/`validation`/`test` `.csv`, `.tsv` or `.jsonl` files."
-    folder = Path(folder)
-    files = {s: _find_split_file(folder, s) for s in SPLITS}
-    missing = [s for s, f in files.items() if f is None]
-    if missing: raise DataError(f"{folder}: no file for split(s) {missing}. Expected e.g. train.csv, validation.csv, test.csv "
-                                f"(.tsv/.jsonl also work; validation may be dev or val).")
-    return build_dataset({s: read_table(f, encoding) for s, f in files.items()}, text_column, label_column, str(folder))
+def _label_classes(labels:dict[str, list], tables:dict[str, Table], source:str):
+    "Class names and the function that turns a raw label into its class index (the classes are the training split's)."
+    ints = {s: [_as_int(l) for l in ls] for s, ls in labels.items()}
+    flat = [i for s in SPLITS for i in ints[s]]
+    if all(i is not None for i in flat):
+        bad = sorted({v for v in flat if v < 0})
+        if bad: raise DataError(f"{source}: labels must be integers 0..C-1; found negative labels {bad}.")
+        C = max(ints["train"]) + 1
+        for s in SPLITS:
+            out = [j for j, v in enumerate(ints[s]) if v >= C]
+            if out: raise DataError(f"{source}: the {s} split has label(s) {sorted({ints[s][j] for j in out})} "
+                                    f"outside 0..{C-1}, the classes of the training split (first at "
+                                    f"{tables[s].where(out[0])}). Fix the labels or the split.")
+        return [str(i) for i in range(C)], _as_int
+    if any(i is not None for i in flat):
+        raw = sorted({str(l) for s in SPLITS for l in labels[s]})
+        raise DataError(f"{source}: labels mix numbers and names ({raw[:6]}...); use one kind.")
+    names = sorted({str(l).strip() for s in SPLITS for l in labels[s]})
+    index = {n: i for i, n in enumerate(names)}
+    return names, lambda l: index[str(l).strip()]
+
+def build_dataset(splits:dict, # split name -> `Table` (or a list of row dicts); train, validation and test
+                  text_column:str|None=None, # None: detected (see `detect_columns`)
+                  label_column:str|None=None, # None: detected
+                  source:str="data", # named in error messages
+                  text_pair_column:str|None=None, # None: detected
+                 ) -> DatasetDict:
+    "Check every row and return the standard `DatasetDict` (text, text_pair for pairs, label 0..C-1 with class names)."
+    missing = [s for s in SPLITS if s not in splits]
+    if missing: raise DataError(f"{source}: missing split(s) {missing}; need {list(SPLITS)}.")
+    as_table = lambda s, t: Table(f"{source} [{s}]", list(dict.fromkeys(k for r in t for k in r)), list(t))
+    tables = {s: t if isinstance(t, Table) else as_table(s, t) for s, t in splits.items() if s in SPLITS}
+    cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
+    data = {s: _clean_rows(tables[s], cols, s, source) for s in SPLITS}
+    labels = {s: data[s].pop("label") for s in SPLITS}
+    names, conv = _label_classes(labels, tables, source)
+    C = len(names)
+    if C < 2: raise DataError(f"{source}: only one class ({names}); classification needs at least 2.")
+    ids = {s: [conv(l) for l in labels[s]] for s in SPLITS}
+    absent = sorted(set(range(C)) - set(ids["train"]))
+    if absent: raise DataError(f"{source}: labels must be consecutive integers 0..{C-1}, but class(es) {absent} "
+                               f"have no training example. Re-number the labels.")
+    feats = _features(names, pair=cols["text_pair"] is not None)
+    dd = DatasetDict({s: Dataset.from_dict({**data[s], "label": ids[s]}, features=feats) for s in SPLITS})
+    dd.notes = {"columns": cols, "rows": {s: len(dd[s]) for s in SPLITS}}
+    return dd
 
 # %% ../nbs/00_data.ipynb #1a8e88b8
-def split_single(rows:list[dict], # rows of one labelled file
-                 label_column:str="label",
-                 validation_frac:float=0.1, test_frac:float=0.1, seed:int=0) -> dict[str, list[dict]]:
-    "Split rows into train/validation/test: stratified by label, seeded, file order kept within each split."
-    if not (0 < validation_frac < 1 and 0 < test_frac < 1 and validation_frac + test_frac < 1):
-        raise DataError(f"validation_frac={validation_frac} and test_frac={test_frac} must be in (0, 1) and sum below 1.")
+CARVE_RULE = ("stratified by label, seeded: within each class (classes in sorted order of the raw label) the rows "
+              "of train are shuffled with numpy.random.default_rng(split_seed); the first round(n_c*test_frac) go to "
+              "test, the next round(n_c*validation_frac) to validation, the rest stay in train; file order kept "
+              "within each split")
+
+def carve_assign(labels:Sequence, # raw label of each row
+                 validation_frac:float=0.1, test_frac:float=0.1, seed:int=0) -> list[str]:
+    "The split ('train', 'validation' or 'test') of each row, by `CARVE_RULE`."
     rng = np.random.default_rng(seed)
     by_class: dict = {}
-    for i, r in enumerate(rows): by_class.setdefault(str(r.get(label_column)), []).append(i)
-    which = {}
+    for i, l in enumerate(labels): by_class.setdefault(str(l), []).append(i)
+    which = [""] * len(labels)
     for key in sorted(by_class):
         idx = rng.permutation(by_class[key])
         n_test, n_val = round(len(idx)*test_frac), round(len(idx)*validation_frac)
-        for j, i in enumerate(idx): which[int(i)] = "test" if j < n_test else "validation" if j < n_test + n_val else "train"
-    return {s: [r for i, r in enumerate(rows) if which[i] == s] for s in SPLITS}
+        for j, i in enumerate(idx):
+            which[int(i)] = "test" if j < n_test else "validation" if j < n_test + n_val else "train"
+    return which
 
-def load_single_file(path:str|Path, text_column:str|None=None, label_column:str="label", encoding:str="utf-8",
-                     validation_frac:float=0.1, test_frac:float=0.1, seed:int=0) -> DatasetDict:
-    "One labelled `.csv`/`.tsv`/`.jsonl` file, split by `split_single`."
-    rows = read_table(path, encoding)
-    return build_dataset(split_single(rows, label_column, validation_frac, test_frac, seed), text_column, label_column, str(path))
+def _check_fracs(fracs:dict):
+    if not (all(0 < f < 1 for f in fracs.values()) and sum(fracs.values()) < 1):
+        raise DataError(f"{', '.join(f'{k}={v}' for k, v in fracs.items())}: each must lie in (0, 1), and together "
+                        f"below 1; e.g. -p validation_frac 0.1.")
+
+def split_single(rows:list[dict], # rows of one labelled file
+                 label_column:str="label",
+                 validation_frac:float=0.1, test_frac:float=0.1, seed:int=0) -> dict[str, list[dict]]:
+    "Split rows into train/validation/test by `CARVE_RULE`."
+    _check_fracs({"validation_frac": validation_frac, "test_frac": test_frac})
+    which = carve_assign([r.get(label_column) for r in rows], validation_frac, test_frac, seed)
+    return {s: [r for r, w in zip(rows, which) if w == s] for s in SPLITS}
+
+def carve_missing(tables:dict[str, Table], # the splits found; must hold train
+                  label_column:str, # the column to stratify by
+                  validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0,
+                 ) -> tuple[dict[str, Table], list[dict]]:
+    "Carve the missing validation and/or test split from train (never from test); the tables, a note per carved split."
+    want = [s for s in ("validation", "test") if s not in tables]
+    if not want: return tables, []
+    fracs = {"validation": validation_frac if "validation" in want else 0.0,
+             "test": test_frac if "test" in want else 0.0}
+    _check_fracs({f"{s}_frac": fracs[s] for s in want})
+    train = tables["train"]
+    which = carve_assign([r.get(label_column) for r in train.rows], fracs["validation"], fracs["test"], split_seed)
+    out = {**tables, **{s: train.select([i for i, w in enumerate(which) if w == s]) for s in ["train"] + want}}
+    empty = [s for s in want if not len(out[s])]
+    if empty:
+        fix = "e.g. -p validation_frac 0.2, or add a validation file" if empty[0] == "validation" else "add a test file"
+        raise DataError(f"{train.name}: carving {empty[0]}_frac={fracs[empty[0]]} of each class from train left the "
+                        f"{empty[0]} split empty (too few rows per class); {fix}.")
+    notes = [{"split": s, "from": "train", "size": len(out[s]), f"{s}_frac": fracs[s], "split_seed": split_seed,
+              "train_size_before": len(train), "rule": CARVE_RULE} for s in want]
+    return out, notes
+
+# %% ../nbs/00_data.ipynb #20da4745
+def _unlabelled(table:Table, label:str) -> bool:
+    "A split whose every label is -1 (GLUE's convention for a hidden test set): no use for evaluation."
+    return bool(table.rows) and all(str(r.get(label)).strip() == "-1" for r in table.rows)
+
+def assemble(tables:dict[str, Table], # split name -> Table; train required
+             source:str, # named in messages and notes
+             text_column:str|None=None, text_pair_column:str|None=None, label_column:str|None=None, # None: detected
+             validation_frac:float=0.1, # share of each class of train carved into a missing validation split
+             test_frac:float=0.1, # share of each class of train carved into a missing test split
+             split_seed:int=0, # seed of the carving; independent of the training seed
+             notes:dict|None=None, # more to record (files, format)
+            ) -> DatasetDict:
+    "Columns chosen on train, missing splits carved from train, every row checked: a `DatasetDict` with `.notes`."
+    if "train" not in tables: raise DataError(f"{source}: no training split; found {sorted(tables)}.")
+    cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
+    hidden = [s for s in ("validation", "test") if s in tables and _unlabelled(tables[s], cols["label"])]
+    tables = {s: t for s, t in tables.items() if s not in hidden}
+    for s, t in tables.items(): _clean_rows(t, cols, s, source)   # a bad line is named before any carving
+    tables, carved = carve_missing(tables, cols["label"], validation_frac, test_frac, split_seed)
+    dd = build_dataset(tables, cols["text"], cols["label"], source, cols["text_pair"])
+    dd.notes = {"source": source, **(notes or {}), **dd.notes, "carved": carved}
+    if hidden: dd.notes["unlabelled_splits_replaced"] = hidden
+    return dd
+
+def _find_split_file(folder:Path, split:str) -> Path|None:
+    found = [folder/f"{n}{e}" for n in SPLIT_ALIASES[split] for e in TABLE_EXTS if (folder/f"{n}{e}").is_file()]
+    if len(found) > 1: raise DataError(f"{folder}: more than one {split} file ({[f.name for f in found]}); keep one.")
+    return found[0] if found else None
+
+def load_split_files(folder:str|Path, # folder with a train file, and validation (or dev, val) and test files if any
+                     text_column:str|None=None, label_column:str|None=None, encoding:str="utf-8",
+                     text_pair_column:str|None=None, validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0,
+                    ) -> DatasetDict:
+    "A folder of `train`/`validation`/`test` `.csv`, `.tsv` or `.jsonl` files; a missing validation or test is carved."
+    folder = Path(folder)
+    files = {s: f for s in SPLITS if (f := _find_split_file(folder, s)) is not None}
+    if "train" not in files: raise DataError(f"{folder}: no train file. Expected train.csv (.tsv/.jsonl also work), "
+                                             f"and "
+                                             f"validation (or dev, val) and test files if the data has them.")
+    tables = {s: read_table(f, encoding) for s, f in files.items()}
+    return assemble(tables, str(folder), text_column, text_pair_column, label_column, validation_frac, test_frac,
+                    split_seed, notes={"format": "split files", "files": {s: str(f) for s, f in files.items()}})
+
+def load_single_file(path:str|Path, text_column:str|None=None, label_column:str|None=None, encoding:str="utf-8",
+                     validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0, text_pair_column:str|None=None,
+                    ) -> DatasetDict:
+    "One labelled `.csv`/`.tsv`/`.jsonl` file, carved into train/validation/test by `CARVE_RULE`."
+    return assemble({"train": read_table(path, encoding)}, str(path), text_column, text_pair_column, label_column,
+                    validation_frac, test_frac, split_seed,
+                    notes={"format": "single file", "files": {"all": str(path)}})
 
 # %% ../nbs/00_data.ipynb #2a88525e
 def _looks_like_path(source:str) -> bool:
     return (source.startswith((".", "/", "~")) or source.strip("/").count("/") > 1   # a Hub id is "name" or "org/name"
             or Path(source).suffix in TABLE_EXTS)
 
-def _load_path(path:Path, **kw) -> DatasetDict:
-    if path.is_file(): return load_single_file(path, **kw)
-    if all((path/f).is_file() for f in RT_SHA256): return load_rt_polarity(path, encoding=kw.get("encoding", "auto"))
-    if _find_split_file(path, "train"):
-        kw.pop("validation_frac", None); kw.pop("test_frac", None); kw.pop("seed", None)
-        return load_split_files(path, **kw)
+def _load_path(path:Path, encoding:str|None=None, **kw) -> DatasetDict:
+    if path.is_file(): return load_single_file(path, encoding=encoding or "utf-8", **kw)
+    if all((path/f).is_file() for f in RT_SHA256): return load_rt_polarity(path, encoding=encoding or "auto")
+    if any(_find_split_file(path, s) for s in SPLITS): return load_split_files(path, encoding=encoding or "utf-8", **kw)
     raise DataError(f"{path} is a folder but holds neither rt-polarity.pos/.neg nor train/validation/test "
                     f"files ({', '.join(TABLE_EXTS)}). Point `data` at one of those.")
 
 OFFLINE_HELP = ("No machine without network can reach the Hugging Face Hub. Point the package at a local copy: "
                 "set the environment variable {env} to a folder holding one (e.g. `export {env}=../shared/data`, "
                 "which has rt-polaritydata/ for rotten_tomatoes), or pass a local path as `data` "
-                "(a folder with rt-polarity.pos/.neg, a folder of train/validation/test CSV/TSV/JSONL files, or one labelled file).")
+                "(a folder with rt-polarity.pos/.neg, a folder of train/validation/test CSV/TSV/JSONL files, "
+                "or one labelled file).")
+
+def describe(dd:DatasetDict) -> str:
+    "One line per fact of `dd.notes`: examples per split, columns read, carved splits."
+    n = dd.notes
+    cols = ", ".join(f"{k}={v!r}" for k, v in n["columns"].items() if v is not None)
+    out = [f"{n['source']}: " + ", ".join(f"{len(dd[s]):,} {s}" for s in SPLITS) + f" examples ({cols})"]
+    out += [f"  {s} split had no labels (all -1): replaced by one carved from train"
+            for s in n.get("unlabelled_splits_replaced", [])]
+    out += [f"  {c['split']} carved from train: {c['size']:,} of {c['train_size_before']:,} rows "
+            f"({c['split']}_frac={c[c['split'] + '_frac']}, stratified by label, split_seed={c['split_seed']})"
+            for c in n.get("carved", [])]
+    return "\n".join(out)
 
 def load_data(source:str|Path="rotten_tomatoes", # Hub id, or a local folder or file (see the table above)
               local_dir:str|Path|None=None, # folder of local copies of Hub datasets; default $EMBEDDINGS_MIXUP_DATA
-              text_column:str|None=None, label_column:str="label", encoding:str|None=None,
-              **split_kw, # validation_frac, test_frac, seed for a single file
+              text_column:str|None=None, # column of the text; None: detected
+              text_pair_column:str|None=None, # column of a pair's second text; None: detected
+              label_column:str|None=None, # column of the label; None: detected
+              encoding:str|None=None, # codec of local files; None: UTF-8 for tables, 'auto' for rt-polarity
+              validation_frac:float=0.1, # share of each class of train carved into a missing validation split
+              split_seed:int=0, # seed of carved splits, independent of the training seed
+              test_frac:float=0.1, # share of each class of train carved into a missing test split
              ) -> DatasetDict:
-    "Load `source` as a `DatasetDict` with train/validation/test splits and columns text, label."
-    kw = dict(text_column=text_column, label_column=label_column, **split_kw)
-    if encoding: kw["encoding"] = encoding
+    "Load `source` as a `DatasetDict` (train/validation/test; text, [text_pair], label) with `.notes`; print a summary."
+    kw = dict(text_column=text_column, text_pair_column=text_pair_column, label_column=label_column,
+              validation_frac=validation_frac, test_frac=test_frac, split_seed=split_seed)
     source_str = str(source)
+    local = Path(local_dir).expanduser() if local_dir else local_data_dir()
     if isinstance(source, Path) or _looks_like_path(source_str):
         path = Path(source_str).expanduser()
         if not path.exists(): raise DataError(f"data path {path} does not exist (working directory: {Path.cwd()}).")
-        return _load_path(path, **kw)
-    local = Path(local_dir).expanduser() if local_dir else local_data_dir()
-    if local is not None and source_str in LOCAL_COPIES and (local/LOCAL_COPIES[source_str]).is_dir():
-        return _load_path(local/LOCAL_COPIES[source_str], **kw)
-    return load_hub(source_str, text_column=text_column, label_column=label_column)
+        dd = _load_path(path, encoding, **kw)
+    elif local is not None and source_str in LOCAL_COPIES and (local/LOCAL_COPIES[source_str]).is_dir():
+        dd = _load_path(local/LOCAL_COPIES[source_str], encoding, **kw)
+    else: dd = load_hub(source_str, **kw)
+    print(describe(dd))
+    return dd
 
-def load_hub(hub_id:str, text_column:str|None=None, label_column:str="label") -> DatasetDict:
-    "`datasets.load_dataset(hub_id)`, standardized; a clear error when the Hub cannot be reached."
+def load_hub(hub_id:str, text_column:str|None=None, label_column:str|None=None, text_pair_column:str|None=None,
+             validation_frac:float=0.1, test_frac:float=0.1, split_seed:int=0) -> DatasetDict:
+    "`datasets.load_dataset(hub_id)` ('name:config' for a configuration), standardized by `assemble`."
     import datasets
-    try: raw = datasets.load_dataset(hub_id)
+    name, _, config = hub_id.partition(":")   # 'nyu-mll/glue:mrpc': a dataset with configurations
+    try: raw = datasets.load_dataset(name, config) if config else datasets.load_dataset(name)
     except Exception as e:
         hint = f" Known local copies: {LOCAL_COPIES[hub_id]}/ under ${DATA_ENV}." if hub_id in LOCAL_COPIES else ""
         raise DataError(f"Could not load {hub_id!r} from the Hugging Face Hub ({type(e).__name__}: {str(e)[:200]}). "
                         + OFFLINE_HELP.format(env=DATA_ENV) + hint) from e
-    splits = {}
-    for s in SPLITS:
-        name = next((a for a in SPLIT_ALIASES[s] if a in raw), None)
-        if name is not None: splits[s] = raw[name].to_list()
-    dd = build_dataset(splits, text_column, label_column, hub_id)
-    names = raw[next(iter(raw))].features.get(label_column)
-    if isinstance(names, ClassLabel) and len(names.names) == dd["train"].features["label"].num_classes:
-        dd = dd.cast_column("label", ClassLabel(names=names.names))
+    names = {s: next((a for a in SPLIT_ALIASES[s] if a in raw), None) for s in SPLITS}
+    tables = {s: Table(f"{hub_id} [{n}]", list(raw[n].column_names), raw[n].to_list()) for s, n in names.items() if n}
+    dd = assemble(tables, hub_id, text_column, text_pair_column, label_column, validation_frac, test_frac, split_seed,
+                  notes={"format": "hub", "hub_splits": {s: n for s, n in names.items() if n}})
+    feat = raw[names["train"] or next(iter(raw))].features.get(dd.notes["columns"]["label"])
+    if isinstance(feat, ClassLabel) and len(feat.names) == dd["train"].features["label"].num_classes:
+        notes, dd = dd.notes, dd.cast_column("label", ClassLabel(names=feat.names))
+        dd.notes = notes
     return dd
 
 # %% ../nbs/00_data.ipynb #bd60a3eb
@@ -290,14 +552,27 @@ def tokenize(dd:DatasetDict, # from `load_data`
              tokenizer, # a Hugging Face tokenizer
              max_len:int=64, # longest sequence kept, special tokens included
             ) -> dict[str, dict]:
-    "Token ids of every split, truncated to `max_len`, unpadded: {split: {'input_ids': [...], 'labels': [...], 'length': [...]}}."
+    "Token ids per split, truncated to `max_len`, unpadded: {split: {input_ids, labels, length[, token_type_ids]}}."
     limit = getattr(tokenizer, "model_max_length", None) or 10**9
-    if max_len < 3: raise DataError(f"max_len={max_len} is too short: at least [CLS], one token and [SEP], so 3 or more.")
-    if max_len > limit: raise DataError(f"max_len={max_len} is beyond what this model accepts ({limit} tokens); use max_len <= {limit}.")
+    if max_len < 3: raise DataError(f"max_len={max_len} is too short: at least [CLS], one token and [SEP], so 3 "
+                                    f"or more.")
+    if max_len > limit: raise DataError(f"max_len={max_len} is beyond what this model accepts ({limit} tokens); "
+                                        f"use max_len <= {limit}.")
     out = {}
     for s, ds in dd.items():
-        enc = tokenizer(list(ds["text"]), truncation=True, max_length=max_len, return_attention_mask=False, return_token_type_ids=False)
-        out[s] = {"input_ids": enc["input_ids"], "labels": list(ds["label"]), "length": [len(x) for x in enc["input_ids"]]}
+        if "text_pair" in ds.column_names:
+            need = tokenizer.num_special_tokens_to_add(pair=True) + 2
+            if max_len < need: raise DataError(f"max_len={max_len} is too short for sentence pairs: {need} or more "
+                                               f"keeps a token of each.")
+            enc = tokenizer(list(ds["text"]), list(ds["text_pair"]), truncation="longest_first", max_length=max_len,
+                            return_attention_mask=False,
+                            return_token_type_ids="token_type_ids" in tokenizer.model_input_names)
+        else:
+            enc = tokenizer(list(ds["text"]), truncation=True, max_length=max_len, return_attention_mask=False,
+                            return_token_type_ids=False)
+        ids = enc["input_ids"]
+        out[s] = {"input_ids": ids, "labels": list(ds["label"]), "length": [len(x) for x in ids]}
+        if "token_type_ids" in enc: out[s]["token_type_ids"] = enc["token_type_ids"]
     return out
 
 def bucket_batches(lengths:Sequence[int], # token count of each example
@@ -325,16 +600,21 @@ def bucket_batches(lengths:Sequence[int], # token count of each example
 
 # %% ../nbs/00_data.ipynb #2cdd56ec
 class Collator:
-    "Pad a list of examples to the batch's longest sequence: input_ids, attention_mask, token_type_ids (if the model takes them), labels."
+    "Pad examples to the batch's longest: input_ids, attention_mask, token_type_ids (if the model takes them), labels."
     def __init__(self, pad_token_id:int, token_type_ids:bool=True): self.pad, self.tt = pad_token_id, token_type_ids
-    def __call__(self, ids:list[list[int]], labels:list[int]) -> dict[str, torch.Tensor]:
+    def __call__(self, ids:list[list[int]], # token ids of each example
+                 labels:list[int],
+                 token_type_ids:list[list[int]]|None=None, # segment ids of each example (pairs); None: all 0
+                ) -> dict[str, torch.Tensor]:
         T = max(map(len, ids))
         input_ids = torch.full((len(ids), T), self.pad, dtype=torch.long)
         mask = torch.zeros((len(ids), T), dtype=torch.long)
         for i, x in enumerate(ids):
             input_ids[i, :len(x)] = torch.tensor(x); mask[i, :len(x)] = 1
         out = {"input_ids": input_ids, "attention_mask": mask}
-        if self.tt: out["token_type_ids"] = torch.zeros_like(input_ids)
+        if self.tt:
+            out["token_type_ids"] = tt = torch.zeros_like(input_ids)   # padding: segment 0
+            for i, x in enumerate(token_type_ids or []): tt[i, :len(x)] = torch.tensor(x)
         out["labels"] = torch.tensor(labels, dtype=torch.long)
         return out
 
@@ -347,6 +627,8 @@ def batches(split:dict, # one split from `tokenize`
             generator:torch.Generator|None=None, # None: evaluation order
             **kw, # bucket, pool_batches, drop_last
            ) -> Iterator[tuple[list[int], dict[str, torch.Tensor]]]:
-    "Yield (indices, padded batch) over a tokenized split."
+    "Yield (indices, padded batch) over a tokenized split (with its segment ids for pairs)."
+    tt = split.get("token_type_ids")
     for idx in bucket_batches(split["length"], batch_size, generator, **kw):
-        yield idx, collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx])
+        yield idx, collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx],
+                           [tt[i] for i in idx] if tt is not None else None)

@@ -63,11 +63,11 @@ def write_splits(folder, train, validation=None, test=None, ext="csv"):
 
 @pytest.mark.parametrize("files,message", [
     (dict(train="sentence,stars\ngood,1\nbad,0\n"), "no label column"),
-    (dict(train="review,label\ngood,1\nbad,0\n"), "no text column"),
+    (dict(train="words,label\ngood,1\nbad,0\n"), "no text column"),
     (dict(train="text,label\ngood,1\nbad,2\n"), "labels must be consecutive integers 0..2, but class(es) [0] have no training example"),
     (dict(train="text,label\ngood,1\nbad,-1\n"), "negative labels [-1]"),
     (dict(train="text,label\ngood,1\nbad,0\n", validation="text,label\nok,5\n"), "the validation split has label(s) [5] outside 0..1"),
-    (dict(train="text,label\n ,1\n\t,0\n"), "every text in the train split is empty"),
+    (dict(train="text,label\n ,1\n\t,0\n"), "train.csv line 2: empty text"),
     (dict(train="text,label\ngood,pos\nbad,1\n"), "mix numbers and names"),
     (dict(train="text,label\ngood,0\ngood,0\n"), "only one class"),
 ])
@@ -79,16 +79,16 @@ def test_bad_tables_say_what_is_wrong(tmp_path, files, message):
 
 def test_missing_split(tmp_path):
     d = write_splits(tmp_path / "d", "text,label\ngood,1\nbad,0\n")
-    (d / "test.csv").unlink()
-    with pytest.raises(DataError, match=r"no file for split\(s\) \['test'\]"):
+    (d / "train.csv").unlink()   # a missing validation or test is carved from train; a missing train is an error
+    with pytest.raises(DataError, match="no train file"):
         load_data(d)
 
 
-def test_empty_texts_are_dropped_with_a_count(tmp_path, capsys):
+def test_empty_texts_are_errors_naming_the_line(tmp_path):
+    # every line is an example or an error naming the line (issue 14): no silent drop
     d = write_splits(tmp_path / "d", "text,label\ngood,1\n   ,0\nbad,0\n,1\n")
-    dd = load_data(d)
-    assert len(dd["train"]) == 2
-    assert "dropped 2 empty text(s) from train" in capsys.readouterr().out
+    with pytest.raises(DataError, match=r"train.csv line 3: empty text"):
+        load_data(d)
 
 
 def test_string_labels_get_a_stated_mapping(tmp_path):

@@ -12,13 +12,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 # %% auto #0
-__all__ = ['LAM_DISTS', 'PAIRINGS', 'METHODS', 'MixResult', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup', 'cls_attention',
-           'attentionmix_token_weights', 'attentionmix', 'union_mask', 'mix', 'soft_targets', 'soft_cross_entropy']
+__all__ = ['LAM_DISTS', 'PAIRINGS', 'SSMIX', 'METHODS', 'MixResult', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup',
+           'cls_attention', 'attentionmix_token_weights', 'attentionmix', 'union_mask', 'mix', 'soft_targets',
+           'soft_cross_entropy']
 
 # %% ../nbs/01_mixup.ipynb #0c112823
 LAM_DISTS = ("normal", "beta")              # distributions of the mixing coefficient
 PAIRINGS = ("flip", "permute")              # how partners are chosen within a batch
-METHODS = ("mixup", "stitchup", "attentionmix")  # how a pair is combined
+SSMIX = "ssmix"                             # saliency span mixing of token ids: `embeddings_mixup.ssmix`, not `mix`
+METHODS = ("mixup", "stitchup", "attentionmix", SSMIX)  # how a pair is combined
 
 # %% ../nbs/01_mixup.ipynb #b32e44ec
 class MixResult(NamedTuple):
@@ -71,7 +73,7 @@ def sample_lam(batch_size:int, # number of examples B
                mean:float=0.1, # mean of the normal (seed study: 0.1)
                std:float=0.015, # standard deviation of the normal (seed study: 0.015)
                alpha:float=0.4, # Beta(alpha, alpha) parameter; <= 0 means no mixing (all ones)
-               use_max:bool=False, # replace lam by max(lam, 1-lam) (MixText)
+               use_max:bool=False, # lam <- max(lam, 1-lam) (MixText semi-supervised; TMix keeps lam as drawn)
                per_example:bool=False, # one lam per example instead of one per batch
                generator:torch.Generator|None=None, # source of randomness; None uses torch's global generator
               ) -> Tensor: # (B,) float32 in [0,1]
@@ -117,13 +119,21 @@ def mixup(a:Tensor, # first examples, (B,...) float, e.g. (B,D) pooled or (B,T,D
     return MixResult(l * a + (1 - l) * b, lam.to(device=a.device, dtype=torch.float32))
 
 # %% ../nbs/01_mixup.ipynb #b3543a8c
+def _token_mask(name, mask, a):
+    "A (B,T) mask as a boolean tensor broadcastable over `a`'s (B,T,...) elements."
+    if a.ndim < 2 or tuple(mask.shape) != tuple(a.shape[:2]):
+        raise ValueError(f"{name} must have shape (B,T) = {tuple(a.shape[:2])} matching a's first two dims, "
+                         f"got {tuple(mask.shape)}")
+    return (mask != 0).to(a.device).view(*mask.shape, *([1] * (a.ndim - 2))).expand_as(a)
+
 def stitchup(a:Tensor, # first examples, (B,...) float
              b:Tensor, # partners, same shape and dtype as `a`
              lam:Tensor, # (B,) probability of taking each element from `a`
              generator:torch.Generator|None=None, # source of randomness for the element choice
-             mask:Tensor|None=None, # optional (B,T) token mask (1 = real token) for a (B,T,...) input: count only real tokens
-            ) -> MixResult: # stitched tensor and the realized fraction taken from `a` (B,) float32
-    "E-Stitchup: each element from `a` with probability `lam[i]`, else from `b`; weight = realized fraction from `a`."
+             mask:Tensor|None=None, # optional (B,T) mask of `a` (1 = real token) for a (B,T,...) input
+             mask_b:Tensor|None=None, # optional (B,T) mask of `b`; None = `mask` for both
+            ) -> MixResult: # stitched tensor and a's share of the real content taken (B,) float32
+    "E-Stitchup: each element from `a` with probability `lam[i]`, else from `b`; weight = a's real-content share."
     _check_pair(a, b); _check_lam(lam, a)
     gdev = generator.device if generator is not None else a.device
     u = torch.rand(a.shape, generator=generator, device=gdev).to(a.device)
@@ -131,14 +141,15 @@ def stitchup(a:Tensor, # first examples, (B,...) float
     mixed = torch.where(take, a, b)
     B, lam32 = a.shape[0], lam.to(device=a.device, dtype=torch.float32)
     if mask is None:
+        if mask_b is not None: raise ValueError("mask_b needs mask (the mask of a); give both or neither")
         weight = take.reshape(B, -1).float().mean(1) if a[0].numel() > 0 else lam32
         return MixResult(mixed, weight)
-    if a.ndim < 2 or tuple(mask.shape) != tuple(a.shape[:2]):
-        raise ValueError(f"mask must have shape (B,T) = {tuple(a.shape[:2])} matching a's first two dims, got {tuple(mask.shape)}")
-    m = (mask != 0).to(a.device).view(*mask.shape, *([1] * (a.ndim - 2))).expand_as(take)
-    n = m.reshape(B, -1).sum(1)
-    frac = (take & m).reshape(B, -1).sum(1).float() / n.clamp_min(1).float()
-    return MixResult(mixed, torch.where(n > 0, frac, lam32))
+    ma = _token_mask("mask", mask, a)
+    mb = ma if mask_b is None else _token_mask("mask_b", mask_b, a)
+    ka = (take & ma).reshape(B, -1).sum(1).float()
+    kb = (~take & mb).reshape(B, -1).sum(1).float()
+    tot = ka + kb
+    return MixResult(mixed, torch.where(tot > 0, ka / tot.clamp_min(1), lam32))
 
 # %% ../nbs/01_mixup.ipynb #0d8bbf2a
 def cls_attention(hidden:Tensor, # (B,T,D) input hidden states of a self-attention layer; token 0 is [CLS]
@@ -180,15 +191,20 @@ def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
                                attn_b:Tensor, # (B,T) non-negative [CLS]-to-token attention of `b`
                                mask_a:Tensor, # (B,T) 1 = real token of `a`
                                mask_b:Tensor, # (B,T) 1 = real token of `b`
+                               content_a:Tensor|None=None, # (B,T) 1 = real, non-special token of `a`; None = `mask_a`
+                               content_b:Tensor|None=None, # (B,T) 1 = real, non-special token of `b`; None = `mask_b`
                               ) -> tuple[Tensor, Tensor, Tensor, Tensor]: # token weights w (B,T), label weight (B,), p_a, p_b
-    "AttentionMix per-token weights of `a`, the label weight of `a`, and the normalized attentions (all float32)."
+    "AttentionMix per-token weights of `a`, the label weight of `a`, and the attentions over content tokens (float32)."
     dev = attn_a.device
     ra, rb = (mask_a != 0).float().to(dev), (mask_b != 0).float().to(dev)
-    pa, pb = _attn_dist(attn_a, ra), _attn_dist(attn_b.to(dev), rb)
+    ca = ra if content_a is None else (content_a != 0).float().to(dev) * ra
+    cb = rb if content_b is None else (content_b != 0).float().to(dev) * rb
+    pa, pb = _attn_dist(attn_a, ca), _attn_dist(attn_b.to(dev), cb)
     l = lam.detach().to(device=dev, dtype=torch.float32)[:, None]
     num = l * pa
     den = num + (1 - l) * pb
-    only_a, only_b = (ra > rb), (rb > ra)
+    rank_a, rank_b = ca + ra, cb + rb                    # content 2 > special 1 > padding 0
+    only_a, only_b = (rank_a > rank_b), (rank_b > rank_a)
     fallback = torch.where(only_a, (l > 0).float(), torch.where(only_b, (l >= 1).float(), l.expand_as(pa)))
     w = torch.where(den > 0, num / torch.where(den > 0, den, torch.ones_like(den)), fallback)
     ka, kb = (pa * w).sum(-1), (pb * (1 - w)).sum(-1)
@@ -203,19 +219,24 @@ def attentionmix(a:Tensor, # first examples' token states (B,T,D) float
                  attn_b:Tensor, # (B,T) [CLS]-to-token attention of `b` (non-negative)
                  mask_a:Tensor, # (B,T) 1 = real token of `a`
                  mask_b:Tensor, # (B,T) 1 = real token of `b`
+                 content_a:Tensor|None=None, # (B,T) 1 = real, non-special token of `a`; None = `mask_a`
+                 content_b:Tensor|None=None, # (B,T) 1 = real, non-special token of `b`; None = `mask_b`
                 ) -> MixResult: # mixed token states and the attention-mass label weight of `a`
-    "AttentionMix (our reading of Lewy & Mandziuk 2023): per-token weights from [CLS] attention."
+    "AttentionMix (our reading of Lewy & Mandziuk 2023): per-token weights from [CLS] attention to content tokens."
     _check_pair(a, b); _check_lam(lam, a)
     if a.ndim != 3:
         raise ValueError(f"attentionmix needs token states (B,T,D), got shape {tuple(a.shape)}; "
                          f"use it at a token site (embed or layer), not at the pooler")
-    for n, t in (("attn_a", attn_a), ("attn_b", attn_b), ("mask_a", mask_a), ("mask_b", mask_b)):
+    if (content_a is None) != (content_b is None): raise ValueError("give both content_a and content_b, or neither")
+    named = [("attn_a", attn_a), ("attn_b", attn_b), ("mask_a", mask_a), ("mask_b", mask_b)]
+    named += [("content_a", content_a), ("content_b", content_b)] if content_a is not None else []
+    for n, t in named:
         if not isinstance(t, Tensor): raise TypeError(f"{n} must be a tensor, got {type(t).__name__}")
         if tuple(t.shape) != tuple(a.shape[:2]):
             raise ValueError(f"{n} must have shape (B,T) = {tuple(a.shape[:2])}, got {tuple(t.shape)}")
     for n, t in (("attn_a", attn_a), ("attn_b", attn_b)):
         if not bool((t >= 0).all()): raise ValueError(f"{n} must be non-negative attention probabilities (found negative or NaN values)")
-    w, weight, _, _ = attentionmix_token_weights(lam, attn_a, attn_b, mask_a, mask_b)
+    w, weight, _, _ = attentionmix_token_weights(lam, attn_a, attn_b, mask_a, mask_b, content_a, content_b)
     wt = w.to(device=a.device, dtype=a.dtype)[..., None]
     return MixResult(wt * a + (1 - wt) * b, weight.to(a.device))
 
@@ -229,7 +250,7 @@ def union_mask(mask_a:Tensor, # (B,T) attention mask of the first examples (1 = 
     return torch.maximum(mask_a, mask_b.to(mask_a.dtype))
 
 # %% ../nbs/01_mixup.ipynb #1a67f74d
-def mix(method:str, # one of `METHODS`
+def mix(method:str, # one of `METHODS` except "ssmix" (see `embeddings_mixup.ssmix`)
         a:Tensor, # first examples (B,...) float
         b:Tensor, # partners, same shape and dtype
         lam:Tensor, # (B,) coefficients in [0,1]
@@ -239,18 +260,25 @@ def mix(method:str, # one of `METHODS`
         mask_b:Tensor|None=None, # (B,T) mask of `b` at token sites
         attn_a:Tensor|None=None, # (B,T) [CLS] attention of `a` (attentionmix)
         attn_b:Tensor|None=None, # (B,T) [CLS] attention of `b` (attentionmix)
+        content_a:Tensor|None=None, # (B,T) 1 = real, non-special token of `a`; None = `mask_a`
+        content_b:Tensor|None=None, # (B,T) 1 = real, non-special token of `b`; None = `mask_b`
        ) -> MixResult:
     "Apply the mixing `method` to the pair (`a`, `b`) with coefficients `lam`."
     _check_choice("method", method, METHODS)
+    if method == SSMIX:
+        raise ValueError("ssmix replaces token ids using the model's saliency, so it is not a tensor operation; "
+                         "use embeddings_mixup.ssmix.ssmix_forward (site embed)")
     if (mask_a is None) != (mask_b is None): raise ValueError("give both mask_a and mask_b, or neither")
+    if (content_a is None) != (content_b is None): raise ValueError("give both content_a and content_b, or neither")
     if method == "mixup": return mixup(a, b, lam)
     if method == "stitchup":
-        return stitchup(a, b, lam, generator=generator, mask=None if mask_a is None else union_mask(mask_a, mask_b))
+        ma, mb = (mask_a, mask_b) if content_a is None else (content_a, content_b)
+        return stitchup(a, b, lam, generator=generator, mask=ma, mask_b=mb)
     missing = [n for n, v in (("attn_a", attn_a), ("attn_b", attn_b), ("mask_a", mask_a), ("mask_b", mask_b)) if v is None]
     if missing:
         raise ValueError(f"attentionmix needs the [CLS] attentions and masks of both examples; missing: {', '.join(missing)} "
                          f"(the model offers it at the token sites embed and layer)")
-    return attentionmix(a, b, lam, attn_a, attn_b, mask_a, mask_b)
+    return attentionmix(a, b, lam, attn_a, attn_b, mask_a, mask_b, content_a, content_b)
 
 # %% ../nbs/01_mixup.ipynb #17e440a1
 def soft_targets(labels:Tensor, # (B,) int64 class of the first examples

@@ -10,11 +10,13 @@ from torch import nn
 
 from embeddings_mixup.mixup import *
 from embeddings_mixup.mixup import attentionmix_token_weights
+from embeddings_mixup.ssmix import content_segments, span_length, ssmix_plan, ssmix_replace
 
 SETTINGS = settings(max_examples=50, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
 unit = st.one_of(st.sampled_from([0.0, 1.0, 0.5]), st.floats(0, 1, allow_nan=False))
 open_unit = st.floats(1e-3, 1 - 1e-3)
+TENSOR_METHODS = [m for m in METHODS if m != SSMIX]   # ssmix needs the model: embeddings_mixup.ssmix
 
 
 @st.composite
@@ -176,6 +178,114 @@ def test_attentionmix_half_is_half(case):
 
 
 @SETTINGS
+@given(case=pair_case(), seed=seeds)
+def test_stitchup_two_masks(case, seed):
+    "With a mask per partner, the weight is a's share of the real content: k_a / (k_a + k_b) (issue 15)."
+    a, b, lam, ma, mb = case[:5]
+    r = stitchup(a, b, lam, generator=torch.Generator().manual_seed(seed), mask=ma, mask_b=mb)
+    from_a = r.mixed > 0
+    ea, eb = ma.bool()[..., None].expand_as(from_a), mb.bool()[..., None].expand_as(from_a)
+    ka, kb = (from_a & ea).flatten(1).sum(1).float(), (~from_a & eb).flatten(1).sum(1).float()
+    expect = torch.where(ka + kb > 0, ka / (ka + kb).clamp_min(1), lam)
+    torch.testing.assert_close(r.weight, expect)
+    assert ((r.weight >= 0) & (r.weight <= 1)).all()
+    same = stitchup(a, b, lam, generator=torch.Generator().manual_seed(seed), mask=ma, mask_b=ma)
+    old = stitchup(a, b, lam, generator=torch.Generator().manual_seed(seed), mask=ma)
+    assert torch.equal(same.weight, old.weight)                 # one mask for both: the earlier rule
+
+
+def test_stitchup_issue15_example():
+    "a: 3 real tokens of 10, b: 10 real, lam 0.5: the union rule gave about 0.5; a supplies about 1.5 of 6.5 real units."
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(4, 10, 256, generator=g) + 1, -torch.rand(4, 10, 256, generator=g) - 1
+    ma = torch.tensor([[1] * 3 + [0] * 7] * 4); mb = torch.ones(4, 10, dtype=torch.long)
+    r = mix("stitchup", a, b, torch.full((4,), 0.5), generator=g, mask_a=ma, mask_b=mb)
+    assert ((r.weight > 0.2) & (r.weight < 0.26)).all(), r.weight
+
+
+@SETTINGS
+@given(case=pair_case(), data=st.data())
+def test_attentionmix_content(case, data):
+    "Special tokens (real, not content) carry no attention mass and get the plain mix when both sides are special."
+    a, b, lam, ma, mb, aa, ab = case
+    B, T = ma.shape
+    bits = lambda: torch.tensor(data.draw(st.lists(st.lists(st.integers(0, 1), min_size=T, max_size=T), min_size=B, max_size=B)))
+    ca, cb = bits() * ma, bits() * mb
+    r = attentionmix(a, b, lam, aa, ab, ma, mb, ca, cb)
+    w, weight, pa, pb = attentionmix_token_weights(lam, aa, ab, ma, mb, ca, cb)
+    assert torch.equal(r.weight, weight) and ((weight >= 0) & (weight <= 1)).all() and ((w >= 0) & (w <= 1)).all()
+    assert (pa[ca == 0] == 0).all() and (pb[cb == 0] == 0).all()
+    torch.testing.assert_close(pa.sum(1), (ca.sum(1) > 0).float())
+    L = lam[:, None].expand_as(w)
+    both_special = (ma == 1) & (ca == 0) & (mb == 1) & (cb == 0)
+    torch.testing.assert_close(w[both_special], L[both_special])
+    sel = (ca == 1) & (cb == 0) & (L > 0)                       # content only in a: a's token
+    assert (w[sel] == 1).all()
+    sel = (cb == 1) & (ca == 0) & (L < 1)                       # content only in b: b's token
+    assert (w[sel] == 0).all()
+    ka, kb = (pa * w).sum(1), (pb * (1 - w)).sum(1)
+    ok = (ka + kb) > 0
+    torch.testing.assert_close(weight[ok], (ka / (ka + kb))[ok])
+    r0 = attentionmix(a, b, lam, aa, ab, ma, mb)
+    r1 = attentionmix(a, b, lam, aa, ab, ma, mb, ma, mb)        # content = masks: today's behaviour
+    assert torch.equal(r0.mixed, r1.mixed) and torch.equal(r0.weight, r1.weight)
+
+
+# --- SSMix (pure parts) ----------------------------------------------------------------------------------
+
+@st.composite
+def ssmix_case(draw):
+    "Random batches of single sentences or pairs laid out as [CLS] s1 [SEP] (s2 [SEP]) pad..."
+    B, pairs = draw(st.integers(1, 5)), draw(st.booleans())
+    rows = []
+    for _ in range(2 * B):
+        n1 = draw(st.integers(0, 12)); n2 = draw(st.integers(1, 8)) if pairs else 0
+        row = [0] + [1] * n1 + [0] + ([1] * n2 + [0] if pairs else [])
+        rows.append(row)
+    T = max(map(len, rows)) + draw(st.integers(0, 3))
+    content = torch.tensor([r + [0] * (T - len(r)) for r in rows])
+    g = torch.Generator().manual_seed(draw(seeds))
+    return content[:B], content[B:], torch.rand(B, T, generator=g), torch.rand(B, T, generator=g), pairs
+
+
+@SETTINGS
+@given(case=ssmix_case(), ratio=st.sampled_from([0.1, 0.3, 0.5, 1.0]))
+def test_ssmix_plan(case, ratio):
+    ca, cb, sa, sb, pairs = case
+    plan = ssmix_plan(sa, sb, ca, cb, ratio)
+    B, T = ca.shape
+    seg_a, seg_b = content_segments(ca), content_segments(cb)
+    assert int(seg_a.max()) <= (2 if pairs else 1)
+    src = plan.source
+    moved = src >= 0
+    assert (ca[moved] == 1).all()                                # only a's content tokens are replaced
+    for i in range(B):
+        n_rep = 0
+        for k in range(1, int(seg_a[i].max()) + 1):
+            pos = (seg_a[i] == k).nonzero().flatten()
+            m = span_length(len(pos), ratio)
+            rep = pos[moved[i, pos]]
+            if (seg_b[i] == k).sum() < m: assert len(rep) == 0; continue
+            assert len(rep) == m and (rep.diff() == 1).all()      # one contiguous span of the rule's length
+            s = src[i, rep]
+            assert (seg_b[i, s] == k).all() and (s.diff() == 1).all()   # from b's same segment, in order
+            start = rep[0] - pos[0]
+            means = sa[i, pos].unfold(0, m, 1).mean(1)
+            assert means[start] <= means.min() + 1e-6             # the least salient window of a
+            bpos = (seg_b[i] == k).nonzero().flatten()
+            bmeans = sb[i, bpos].unfold(0, m, 1).mean(1)
+            assert bmeans[s[0] - bpos[0]] >= bmeans.max() - 1e-6  # the most salient window of b
+            n_rep += m
+        n_a = int(ca[i].sum())
+        expect = 1 - n_rep / n_a if n_a else 1.0
+        torch.testing.assert_close(plan.weight[i], torch.tensor(expect, dtype=torch.float32))
+    ids_a, ids_b = torch.arange(B * T).view(B, T), 1000 + torch.arange(B * T).view(B, T)
+    out = ssmix_replace(ids_a, ids_b, src)
+    assert torch.equal(out[~moved], ids_a[~moved])
+    assert torch.equal(out[moved], ids_b.gather(1, src.clamp_min(0))[moved])
+
+
+@SETTINGS
 @given(B=st.integers(1, 6), T=st.integers(1, 8), heads=st.integers(1, 3), dh=st.integers(1, 3),
        reduce=st.sampled_from(["mean", "max"]), seed=seeds, data=st.data())
 def test_cls_attention(B, T, heads, dh, reduce, seed, data):
@@ -209,12 +319,12 @@ def test_union_mask(case):
 
 
 @SETTINGS
-@given(case=pair_case(), method=st.sampled_from(METHODS), seed=seeds)
+@given(case=pair_case(), method=st.sampled_from(TENSOR_METHODS), seed=seeds)
 def test_mix_dispatch(case, method, seed):
     a, b, lam, ma, mb, aa, ab = case
     r = mix(method, a, b, lam, generator=torch.Generator().manual_seed(seed), mask_a=ma, mask_b=mb, attn_a=aa, attn_b=ab)
     if method == "mixup": ref = mixup(a, b, lam)
-    elif method == "stitchup": ref = stitchup(a, b, lam, generator=torch.Generator().manual_seed(seed), mask=union_mask(ma, mb))
+    elif method == "stitchup": ref = stitchup(a, b, lam, generator=torch.Generator().manual_seed(seed), mask=ma, mask_b=mb)
     else: ref = attentionmix(a, b, lam, aa, ab, ma, mb)
     assert torch.equal(r.mixed, ref.mixed) and torch.equal(r.weight, ref.weight)
     assert ((r.weight >= 0) & (r.weight <= 1)).all()
@@ -259,7 +369,7 @@ def test_soft_cross_entropy(data, B, C, seed, smoothing):
 
 @SETTINGS
 @given(case=pair_case(), bad=st.one_of(st.floats(-10, -1e-6), st.floats(1 + 1e-6, 10), st.just(math.nan)),
-       method=st.sampled_from(METHODS))
+       method=st.sampled_from(TENSOR_METHODS))
 def test_lam_out_of_range_raises(case, bad, method):
     a, b, lam, ma, mb, aa, ab = case
     lam = lam.clone(); lam[0] = bad
@@ -270,12 +380,13 @@ def test_lam_out_of_range_raises(case, bad, method):
 def test_bad_arguments():
     a, b, lam = torch.randn(2, 3, 4), torch.randn(2, 3, 4), torch.full((2,), 0.5)
     m, att = torch.ones(2, 3), torch.full((2, 3), 1 / 3)
-    for method in METHODS:
+    for method in TENSOR_METHODS:
         kw = dict(mask_a=m, mask_b=m, attn_a=att, attn_b=att)
         with pytest.raises(TypeError, match="floating-point"): mix(method, a.long(), b.long(), lam, **kw)
         with pytest.raises(ValueError, match="same shape"): mix(method, a, b[:, :2], lam, **kw)
         with pytest.raises(ValueError, match=r"shape \(2,\)"): mix(method, a, b, lam[:1], **kw)
-    with pytest.raises(ValueError, match="mixup, stitchup, attentionmix"): mix("cutmix", a, b, lam)
+    with pytest.raises(ValueError, match="mixup, stitchup, attentionmix, ssmix"): mix("cutmix", a, b, lam)
+    with pytest.raises(ValueError, match="ssmix_forward"): mix("ssmix", a, b, lam)
     with pytest.raises(ValueError, match="attn_a"): mix("attentionmix", a, b, lam, mask_a=m, mask_b=m)
     with pytest.raises(ValueError, match="token states"): attentionmix(a[:, 0], b[:, 0], lam, att, att, m, m)
     with pytest.raises(ValueError, match=r"\[-1, 5\]"): soft_targets(torch.tensor([5, -1]), torch.tensor([0, 1]), lam, 3)

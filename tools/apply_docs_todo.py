@@ -1,6 +1,6 @@
 """Apply DOCS_TODO.md to the library notebooks, mechanically; run from the repository root after merging:
 
-    python tools/apply_docs_todo.py            # edits nbs/, then runs nbdev_export and nbdev_clean
+    python tools/apply_docs_todo.py            # edits nbs/, then nbdev_export, nbdev_clean, README.md
     python tools/apply_docs_todo.py --dry-run  # says what it would do
 
 Each step finds its target by rule, not by cell id, and stops with a message when a notebook no longer looks
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     done += rename_train_notebook(a.dry_run)
     if not a.dry_run:
         done += [f"language_info written into {p}" for p in stamp_language_info(sorted(NBS.glob("*.ipynb")))]
-        for cmd in (["nbdev_export"], ["nbdev_clean"]): subprocess.run(cmd, check=True)
+        for cmd in (["nbdev_export"], ["nbdev_clean"], [sys.executable, "-m", "embeddings_mixup.readme"]): subprocess.run(cmd, check=True)
         if page_clashes(NBS): sys.exit(f"pages still shared: {page_clashes(NBS)}")
     print("\n".join(done) or "nothing to do")
     return 0

@@ -4,145 +4,29 @@
 
 # %% ../nbs/04_report.ipynb #b6b9e204
 from __future__ import annotations
-import hashlib, json, math, re, warnings
+import json, math, re, warnings
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from .runs import (BUNDLED_MODEL_NAME, MIX_KEYS, RUN_KEYS, SEP, dataset_name, model_name, protocol_id, protocol_label,
+                   protocol_params, run_defaults, variant_name)
 
 # %% auto #0
-__all__ = ['SCHEMA', 'TRAIN_DEFAULTS', 'MIX_KEYS', 'RUN_KEYS', 'SITE_ORDER', 'METHOD_ORDER', 'BUNDLED_MODEL_NAME', 'SEP',
-           'METRICS', 'TIMING', 'FRONT', 'SEED_STUDY', 'RESULT_COLUMNS', 'dataset_name', 'model_name', 'variant_name',
-           'protocol_params', 'protocol_id', 'protocol_label', 'fake_record', 'fake_run', 'run_row', 'load_runs',
-           'select_protocol', 'summarize', 'bootstrap_ci', 'holm', 'paired_test', 'plot_points', 'history_frame',
-           'plot_curves', 'plot_differences', 'reference_table', 'results_table', 'write_results', 'results_markdown',
-           'results_findings']
+__all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'TIMING', 'FRONT', 'SEED_STUDY', 'RESULT_COLUMNS', 'run_row',
+           'load_runs', 'select_protocol', 'summarize', 'bootstrap_ci', 'holm', 'paired_test', 'plot_points',
+           'history_frame', 'plot_curves', 'plot_differences', 'reference_table', 'results_table', 'write_results',
+           'results_markdown', 'results_findings', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name',
+           'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name']
 
 # %% ../nbs/04_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
-TRAIN_DEFAULTS = dict(data="rotten_tomatoes", model=None, site="none", method="mixup", seed=42,
-                      lam_dist="normal", lam_mean=0.1, lam_std=0.015, alpha=0.4, lam_max=False, lam_per_example=False,
-                      pairing="flip", mix_layers=None, head_reduce="mean", clean_loss=False, label_smoothing=0.0, limit=None)
-MIX_KEYS = ("site", "method", "lam_dist", "lam_mean", "lam_std", "alpha", "lam_max", "lam_per_example",
-            "pairing", "mix_layers", "head_reduce", "clean_loss")
-RUN_KEYS = ("seed", "data", "out_dir", "save_model", "wandb_mode", "wandb_project", "wandb_entity",
-            "eval_train", "eval_batch_size")  # what is logged or saved and how fast evaluation runs: not the results
 SITE_ORDER = ("none", "embed", "layer", "encoder", "pooler")      # table and plot order
 METHOD_ORDER = ("mixup", "stitchup", "attentionmix")
-BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"                          # what model=None means
-SEP = "·"                                                         # separates the parts of a variant name
-
-# %% ../nbs/04_report.ipynb #7f426eb4
-def dataset_name(data:str|Path|None, # the `data` parameter of a run: Hub id or local path; None means the default
-                ) -> str:
-    "Short dataset name: rotten_tomatoes, sst2, or the last path component."
-    s = str(TRAIN_DEFAULTS["data"] if data is None else data)
-    low = s.lower()
-    if "rotten_tomatoes" in low or "rt-polarity" in low: return "rotten_tomatoes"
-    if "sst2" in low or "sst-2" in low: return "sst2"
-    name = Path(s.rstrip("/\\")).name or s
-    return re.sub(r"\.(csv|tsv|jsonl|json)$", "", name, flags=re.I) or name
-
-def model_name(model:str|Path|None, # the `model` parameter: None (the bundled model), a Hub id or a checkpoint folder
-              ) -> str:
-    "Short model name for tables: the bundled MiniLM, or the last component of a Hub id or path."
-    if model is None or str(model) in ("bundled", "default", BUNDLED_MODEL_NAME): return BUNDLED_MODEL_NAME
-    return Path(str(model).rstrip("/\\")).name or str(model)
-
-# %% ../nbs/04_report.ipynb #a9b5daca
-def _num(x) -> str: return f"{float(x):g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
-
-def _layers(layers) -> list[int]|None:
-    if layers is None or layers == [] or layers == (): return None
-    if isinstance(layers, (int, float, str)): layers = [layers]
-    return sorted({int(l) for l in layers})
-
-def variant_name(params:dict, # the parameters of a run (missing keys take `TRAIN_DEFAULTS`)
-                ) -> str:
-    "Short label of a mixing configuration, without seed or protocol, e.g. `embed·mixup·N(0.1,0.015)`."
-    p = {**TRAIN_DEFAULTS, **params}
-    site, method = p["site"], p["method"]
-    if site == "none": return "none"
-    layers = _layers(p["mix_layers"])
-    lay = "{" + ",".join(map(str, layers)) + "}" if layers else ""
-    parts = [f"layer{lay}" if site == "layer" else str(site), str(method)]
-    if p["lam_dist"] == "normal": parts.append(f"N({_num(p['lam_mean'])},{_num(p['lam_std'])})")
-    elif p["lam_dist"] == "beta": parts.append(f"Beta({_num(p['alpha'])})")
-    else: parts.append(str(p["lam_dist"]))
-    if p["lam_max"]: parts.append("max")
-    if p["lam_per_example"]: parts.append("per-ex")
-    if p["pairing"] != "flip": parts.append(str(p["pairing"]))
-    if site != "layer" and layers: parts.append(f"layers{lay}")
-    if method == "attentionmix" and p["head_reduce"] != "mean": parts.append(f"heads={p['head_reduce']}")
-    if p["clean_loss"]: parts.append("+clean")
-    return SEP.join(parts)
-
-# %% ../nbs/04_report.ipynb #a403dbe3
-def _canon(d:dict) -> str: return json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
-
-def protocol_params(params:dict) -> dict:
-    "The training-protocol part of `params`: everything except `MIX_KEYS` and `RUN_KEYS`."
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items() if k not in MIX_KEYS and k not in RUN_KEYS}
-
-def protocol_id(params:dict) -> str:
-    "6 hex characters identifying the protocol: runs are compared only when these are equal."
-    return hashlib.sha1(_canon(protocol_params(params)).encode()).hexdigest()[:6]
-
-def protocol_label(params:dict) -> str:
-    "Readable summary of a protocol, e.g. `all-MiniLM-L6-v2, 3 ep, bs 32, lr 5e-05, len 64`."
-    p = {**TRAIN_DEFAULTS, **params}
-    bits = [model_name(p.get("model"))]
-    for k, fmt in (("epochs", "{} ep"), ("batch_size", "bs {}"), ("lr", "lr {:g}"), ("max_len", "len {}")):
-        if p.get(k) is not None: bits.append(fmt.format(p[k]))
-    if p.get("limit"): bits.append(f"limit {p['limit']}")
-    if p.get("eval_limit"): bits.append(f"eval_limit {p['eval_limit']}")
-    if p.get("label_smoothing"): bits.append(f"ls {p['label_smoothing']:g}")
-    return ", ".join(bits)
-
-# %% ../nbs/04_report.ipynb #abeb8898
-def fake_record(site:str="none", method:str="mixup", seed:int=1,
-                acc:float=0.8, # test accuracy
-                val_acc:float|None=None, # validation accuracy (default: `acc`)
-                f1:float|None=None, # test and validation F1 (default: the accuracy)
-                status:str="complete", epochs:int=3, data:str="rotten_tomatoes", run_id:str|None=None,
-                **params, # any other parameters (lam_dist, alpha, mix_layers, lr, model, ...)
-               ) -> dict:
-    "A synthetic schema-1 run record (for tests), with a history that rises to `val_acc` at the last epoch."
-    val_acc = acc if val_acc is None else val_acc
-    p = dict(data=data, model=None, site=site, method=method, seed=seed, epochs=epochs, batch_size=32, lr=5e-5, max_len=64,
-             warmup_steps=100, weight_decay=0.01, lam_dist="normal", lam_mean=0.1, lam_std=0.015, alpha=0.4, lam_max=False,
-             lam_per_example=False, pairing="flip", mix_layers=None, head_reduce="mean", clean_loss=False, label_smoothing=0.0,
-             limit=None, save_model=False, wandb_mode="disabled")
-    p.update(params)
-    rid = run_id or f"{dataset_name(data)}-{site}-{method}-s{seed}-{hashlib.sha1(_canon(p).encode()).hexdigest()[:6]}"
-    p["out_dir"] = f"/tmp/{rid}"
-    hist = [{"epoch": e, "train_loss": 0.7 - 0.1*e, "val_loss": 0.6 - 0.05*e, "val_accuracy": val_acc - 0.02*(epochs - e),
-             "val_precision": val_acc, "val_recall": val_acc, "val_f1": val_acc, "seconds": 10.0, "train_examples_per_s": 100.0}
-            for e in range(1, epochs + 1)]
-    if status != "complete": hist = hist[:1]
-    m = lambda a, f: {"accuracy": a, "precision": a, "recall": a, "f1": a if f is None else f, "loss": 0.5}
-    done = status == "complete"
-    return {"schema": SCHEMA, "status": status, "run_id": rid, "synthetic": True, "params": p,
-            "package_version": "0.0.0", "git_commit": None, "versions": {"python": "3"}, "device": "cpu",
-            "data": {"source": data, "num_classes": 2, "label_names": ["neg", "pos"],
-                     "split_sizes": {"train": 8530, "validation": 1066, "test": 1066}},
-            "history": hist,
-            "selection": {"rule": "epoch with the highest validation accuracy (earliest on ties)", "epoch": len(hist)} if done else None,
-            "validation": m(val_acc, f1) if done else None, "test": m(acc, f1) if done else None,
-            "timing": {"train_seconds": 10.0*epochs, "eval_seconds": 1.0, "total_seconds": 10.0*epochs + 2, "train_examples_per_s": 100.0},
-            "error": None if status != "failed" else "RuntimeError: boom"}
-
-def fake_run(root:str|Path, # a temporary folder; never reports/
-             *args, **kwargs) -> Path:
-    "Write `fake_record(*args, **kwargs)` to `root/<run_id>/metrics.json`; returns the run folder."
-    root = Path(root)
-    if "reports" in root.resolve().parts: raise ValueError(f"fake_run refuses to write under {root}: reports/ holds real runs only.")
-    rec = fake_record(*args, **kwargs)
-    d = root/rec["run_id"]; d.mkdir(parents=True, exist_ok=True)
-    (d/"metrics.json").write_text(json.dumps(rec, indent=1))
-    return d
+_all_ = ["BUNDLED_MODEL_NAME", "MIX_KEYS", "RUN_KEYS", "SEP", "dataset_name", "model_name", "protocol_id",
+         "protocol_label", "protocol_params", "variant_name"]  # from .runs, importable from here as before
 
 # %% ../nbs/04_report.ipynb #616c8205
 METRICS = ("accuracy", "precision", "recall", "f1", "loss")
@@ -158,7 +42,7 @@ def run_row(rec:dict, # a parsed metrics.json
            ) -> dict:
     "One tidy row (see `load_runs`) from a run record."
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (rec.get("params") or {}).items()}
-    p = {**TRAIN_DEFAULTS, **params}
+    p = {**run_defaults(), **params}
     data = params.get("data", (rec.get("data") or {}).get("source"))
     # the precision a run really used ("auto" means bf16 on some GPUs, fp32 on a CPU) is part of its protocol
     proto = {**params, "mixed_precision": rec["mixed_precision"]} if rec.get("mixed_precision") is not None else params

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_sweep.ipynb #5dbf0e77
 from __future__ import annotations
-import argparse, hashlib, json, os, re, shutil, sys, time
+import argparse, json, os, posixpath, re, shutil, sys, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,12 +14,13 @@ from typing import Callable
 import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
-from .report import TRAIN_DEFAULTS, dataset_name
+from .runs import NOT_RESULTS, _canon, param_hash, run_defaults, run_id
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'NOT_COMPARED', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid',
-           'expand', 'param_hash', 'run_id', 'notebook_parameters', 'check_params', 'run_status', 'resolve_params',
-           'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'run_grid', 'main']
+__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid', 'expand',
+           'notebook_parameters', 'check_params', 'lean_run_notebook', 'lean_run_notebooks', 'run_status',
+           'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'run_grid', 'main',
+           'param_hash', 'run_id']
 
 # %% ../nbs/05_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -77,8 +78,6 @@ def find_root(start:str|Path) -> Path|None:
 # %% ../nbs/05_sweep.ipynb #10c9bd9c
 def _is_int(x) -> bool: return isinstance(x, int) and not isinstance(x, bool)
 
-def _canon(d:dict) -> str: return json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
-
 def _check_params_dict(d, where:str, path) -> dict:
     if d is None: return {}
     if not isinstance(d, dict): raise GridError(f"{path}: {where} must be a mapping of parameter: value, got {type(d).__name__} {d!r}.")
@@ -128,25 +127,7 @@ def expand(grid:Grid) -> list[dict]:
     return [{**grid.base, **v, "seed": s} for s in grid.seeds for v in grid.variants]
 
 # %% ../nbs/05_sweep.ipynb #7a19261e
-def _num(x) -> str: return f"{float(x):g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
-
-def param_hash(params:dict) -> str:
-    "6 hex characters of the SHA-1 of the canonical JSON of `params` without `out_dir`."
-    return hashlib.sha1(_canon({k: v for k, v in params.items() if k != "out_dir"}).encode()).hexdigest()[:6]
-
-def run_id(params:dict, # the parameters of a run (missing keys take train.ipynb's defaults for the readable part)
-          ) -> str:
-    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`."
-    p = {**TRAIN_DEFAULTS, **params}
-    parts = [dataset_name(p["data"]), p["site"]]
-    if p["site"] != "none":
-        parts.append(p["method"])
-        parts.append(f"beta{_num(p['alpha'])}" if p["lam_dist"] == "beta" else str(p["lam_dist"]))
-        if p["lam_max"]: parts.append("max")
-        layers = p["mix_layers"]
-        if layers: parts.append("L" + ".".join(str(l) for l in sorted({int(l) for l in (layers if isinstance(layers, (list, tuple)) else [layers])})))
-    parts += [f"s{p['seed']}", param_hash(params)]
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(map(str, parts)))
+_all_ = ["param_hash", "run_id"]  # from .runs, importable from here as before
 
 # %% ../nbs/05_sweep.ipynb #888bf804
 def notebook_parameters(notebook:str|Path) -> list[str]:
@@ -166,7 +147,7 @@ def check_params(runs:list[dict], # parameter dicts, e.g. `expand(grid)`
         if valid is not None:
             unknown = sorted(set(p) - set(valid) - {"out_dir"})
             if unknown: raise GridError(f"{where}: unknown parameter(s) {unknown}; {Path(notebook).name} has: {', '.join(valid)}.")
-        q = {**TRAIN_DEFAULTS, **p}
+        q = {**run_defaults(), **p}
         try: check_site_method(q["site"], q["method"])
         except ValueError as e: raise GridError(f"{where}: {e}") from None
         if q["lam_dist"] not in LAM_DISTS: raise GridError(f"{where}: unknown lam_dist {q['lam_dist']!r}; valid: {', '.join(LAM_DISTS)}.")
@@ -174,6 +155,61 @@ def check_params(runs:list[dict], # parameter dicts, e.g. `expand(grid)`
         ml = q["mix_layers"]
         if ml is not None and not (isinstance(ml, list) and ml and all(_is_int(l) and l >= 1 for l in ml)):
             raise GridError(f"{where}: mix_layers must be None or a non-empty list of 1-based layer numbers, got {ml!r}.")
+
+# %% ../nbs/05_sweep.ipynb #ee3c2f4e
+_PNG_REF = re.compile(r"""['"]([\w.-]+\.png)['"]""")
+
+def _image_to_reference(cell:dict, folder:Path) -> int:
+    "Replace the image outputs of a cell that saved a PNG next to the notebook by a Markdown reference to that file."
+    saved = [f for f in _PNG_REF.findall("".join(cell.get("source", ""))) if (folder/f).is_file()]
+    if not saved: return 0
+    n, outs = 0, []
+    for o in cell.get("outputs", []):
+        if any(k.startswith("image/") for k in o.get("data", {})):
+            o = {"output_type": "display_data", "metadata": {},
+                 "data": {"text/markdown": f"![{Path(saved[0]).stem}]({saved[0]})", "text/plain": f"<{saved[0]}>"}}
+            n += 1
+        outs.append(o)
+    cell["outputs"] = outs
+    return n
+
+def _machine_root(nb:dict, path:Path, root:Path) -> str:
+    "The repository root of the machine that executed `nb`, read from papermill's output_path; else `root`."
+    out = str((nb.get("metadata", {}).get("papermill") or {}).get("output_path") or "")
+    try: rel = path.resolve().relative_to(root).as_posix()
+    except ValueError: return str(root)
+    return out[:-len(rel)].rstrip("/") if out.endswith("/" + rel) else str(root)
+
+def lean_run_notebook(path:str|Path, # an executed run notebook, e.g. reports/runs/<run_id>/train.ipynb
+                      root:str|Path, # the repository root it lives in
+                     ) -> dict: # {"images": outputs replaced, "paths": absolute paths made relative}
+    "Make an executed run notebook lean: images saved next to it become references, machine paths become relative."
+    path, root = Path(path), Path(root).resolve()
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    images = sum(_image_to_reference(c, path.parent) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    text = json.dumps(nb, indent=1, ensure_ascii=False)
+    machine = _machine_root(nb, path, root)
+    prefixes = {machine, str(root)} | {p for p in (posixpath.dirname(machine), posixpath.dirname(str(root))) if p != "/"}
+    pat = re.compile(r"(?<![\w.~/-])(?:" + "|".join(map(re.escape, sorted(prefixes, key=len, reverse=True)))
+                     + r")(?![\w.+@=-])(?:/[\w.+@=-]+)*/?")
+    def rel(m):   # under this checkout: relative to it; else relative to the executing machine's root
+        s = m.group(0).rstrip("/") or "/"
+        return posixpath.relpath(s, str(root) if s == str(root) or s.startswith(str(root) + "/") else machine)
+    text, n = pat.subn(rel, text)
+    if images or n:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text + "\n", encoding="utf-8"); os.replace(tmp, path)
+    return {"images": images, "paths": n}
+
+def lean_run_notebooks(folder:str|Path, # a folder of run folders, e.g. reports/runs
+                       root:str|Path, # the repository root
+                      ) -> dict: # totals over the notebooks
+    "`lean_run_notebook` on every `*/train.ipynb` under `folder`."
+    tot = {"notebooks": 0, "images": 0, "paths": 0}
+    for nb in sorted(Path(folder).glob("*/train.ipynb")):
+        r = lean_run_notebook(nb, root)
+        tot["notebooks"] += 1; tot["images"] += r["images"]; tot["paths"] += r["paths"]
+    return tot
 
 # %% ../nbs/05_sweep.ipynb #64ec63a6
 def run_status(out_dir:str|Path) -> str:
@@ -202,8 +238,6 @@ def _error_line(e:BaseException) -> str:
     msg = " ".join(msg.split())
     return msg[:300] + ("…" if len(msg) > 300 else "")
 
-NOT_COMPARED = ("out_dir", "wandb_mode", "wandb_project", "wandb_entity", "save_model", "eval_batch_size", "eval_train")  # do not change the results
-
 def notebook_defaults(notebook:str|Path) -> dict:
     "The literal default values of an experiment notebook's parameters cell; {} when the notebook does not exist."
     import ast, papermill
@@ -227,7 +261,7 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError): return {}
     diff = {}
     for k, want in {**(defaults or {}), **params}.items():
-        if k in NOT_COMPARED or k not in got: continue   # a parameter added since the run was made: unknown, not a difference
+        if k in NOT_RESULTS or k not in got: continue   # a parameter added since the run was made: unknown, not a difference
         a, b = got[k], want
         if k in PATH_KEYS and isinstance(a, str) and isinstance(b, str): a, b = Path(a).name, Path(b).name
         if _plain(a) != _plain(b): diff[k] = (got[k], want)
@@ -248,6 +282,11 @@ def _stale_line(rid:str, out_dir:Path, diff:dict) -> str:
     what = ", ".join(f"{k}={a!r} (now {b!r})" for k, (a, b) in list(diff.items())[:4])
     return (f"STALE  {rid}: complete, but made with {what}: the grid or train.ipynb's defaults changed since. "
             f"Restore them, or delete {out_dir} to re-run it.")
+
+def _lean(nb:Path, root:Path, log):
+    if not nb.is_file(): return
+    try: lean_run_notebook(nb, root)
+    except Exception as e: log(f"note   {nb}: left as executed, not made lean ({type(e).__name__}: {e})")
 
 def run_one(params:dict, # the run's parameters (names of train.ipynb's parameters cell), without out_dir
             out_root:str|Path, # folder of run folders; relative to `root`
@@ -275,11 +314,14 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
         execute = papermill.execute_notebook
     log(f"start  {rid}")
     t0 = time.time()
+    error = None
     try:
         execute(str(notebook), str(out_dir/"train.ipynb"), parameters={**resolve_params(params, root), "out_dir": str(out_dir)},
                 cwd=str(notebook.parent), kernel_name=kernel_name, progress_bar=False, log_output=False)
-    except Exception as e:
-        log(f"FAILED {rid} after {time.time() - t0:.0f} s: {_error_line(e)} (partial run left in {out_dir})")
+    except Exception as e: error = e
+    _lean(out_dir/"train.ipynb", root, log)
+    if error is not None:
+        log(f"FAILED {rid} after {time.time() - t0:.0f} s: {_error_line(error)} (partial run left in {out_dir})")
         return "failed"
     status = run_status(out_dir)
     if status != "complete":

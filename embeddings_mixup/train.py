@@ -5,7 +5,7 @@
 # %% ../nbs/03_train.ipynb #e7e8bf2a
 from __future__ import annotations
 import json, math, os, platform, subprocess, time
-from dataclasses import dataclass, fields, asdict
+from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +19,11 @@ from .mixup import LAM_DISTS, PAIRINGS, sample_lam, sample_pairs, soft_cross_ent
 from .model import Mixer, check_site_method, load_classifier
 
 # %% auto #0
-__all__ = ['WANDB_MODES', 'PRECISIONS', 'SELECTION_RULE', 'ConfigError', 'TrainConfig', 'classification_metrics',
-           'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss', 'subset_split', 'train']
+__all__ = ['WANDB_MODES', 'PRECISIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'ConfigError', 'TrainConfig', 'classification_metrics',
+           'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss', 'subset_split',
+           'epoch_generator', 'Run', 'make_optimizer', 'load_run_data', 'new_record', 'setup', 'training_loss',
+           'train_step', 'epoch_batches', 'train_epoch', 'evaluate', 'select_epoch', 'end_epoch', 'finish', 'close_run',
+           'train']
 
 # %% ../nbs/03_train.ipynb #d78c03e6
 WANDB_MODES = ("disabled", "offline", "online")
@@ -31,8 +34,13 @@ class ConfigError(ValueError):
 
 @dataclass
 class TrainConfig:
-    "Every parameter of one training run (the `nbs/train.ipynb` contract)."
+    "Every parameter of one training run (the `nbs/train.ipynb` contract): the one home of the run defaults."
     data: str = "rotten_tomatoes"     # Hub id or local path (see `load_data`)
+    text_column: str|None = None      # column of the text; None: detected
+    text_pair_column: str|None = None # column of the second text of a pair (e.g. MRPC); None: detected or single texts
+    label_column: str|None = None     # column of the label; None: detected
+    encoding: str|None = None         # encoding of local files; None: detected
+    validation_frac: float = 0.1      # fraction of train carved out as validation when the data has no validation split
     model: str|None = None            # None: the bundled all-MiniLM-L6-v2; or a Hub id / checkpoint folder
     site: str = "none"                # none, embed, layer, encoder, pooler
     method: str = "mixup"             # mixup, stitchup, attentionmix
@@ -53,7 +61,7 @@ class TrainConfig:
     pairing: str = "flip"             # flip (i with B-1-i, the study's) or permute
     mix_layers: list|None = None      # site layer: candidate k (1-based); None = TMix's {7,9,12}/12 scaled
     head_reduce: str = "mean"         # AttentionMix head reduction: mean or max
-    clean_loss: bool = False          # add the unmixed cross-entropy (SSMix style)
+    clean_loss: bool = False          # average the loss with the unmixed cross-entropy (SSMix style)
     label_smoothing: float = 0.0
     limit: int|None = None            # use N training examples (the first N of a fixed shuffle)
     eval_limit: int|None = None       # use N validation and N test examples (smoke runs)
@@ -70,6 +78,9 @@ class TrainConfig:
     def names(cls) -> list[str]: return [f.name for f in fields(cls)]
 
     @classmethod
+    def defaults(cls) -> dict: return {f.name: f.default for f in fields(cls)}
+
+    @classmethod
     def from_dict(cls, d:dict) -> "TrainConfig":
         "Build from a dict; unknown keys fail with the list of valid ones."
         unknown = sorted(set(d) - set(cls.names()))
@@ -78,39 +89,51 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         "Check every value; return self."
-        def choice(name, valid):
-            v = getattr(self, name)
-            if v not in valid: raise ConfigError(f"{name}={v!r} is not valid; choose one of: {', '.join(map(str, valid))}.")
         try: check_site_method(self.site, self.method)
         except ValueError as e: raise ConfigError(str(e)) from None
-        choice("lam_dist", LAM_DISTS); choice("pairing", PAIRINGS); choice("head_reduce", ("mean", "max"))
-        choice("wandb_mode", WANDB_MODES); choice("mixed_precision", PRECISIONS)
-        for name in ("seed",):
+        for name, valid in (("lam_dist", LAM_DISTS), ("pairing", PAIRINGS), ("head_reduce", ("mean", "max")),
+                            ("wandb_mode", WANDB_MODES), ("mixed_precision", PRECISIONS)):
+            _check_choice(name, getattr(self, name), valid)
+        _check_int(self, ("seed", "warmup_steps"), 0, "a non-negative integer")
+        _check_int(self, ("epochs", "batch_size", "max_len", "eval_batch_size"), 1, "a positive integer")
+        _check_int(self, ("limit", "eval_limit"), 1, "a positive integer, or None for all examples", none=True)
+        _check_number(self, ("lr",), "be a positive number", lambda v: v > 0)
+        _check_number(self, ("weight_decay", "grad_clip", "lam_std"), "be a number >= 0", lambda v: v >= 0)
+        _check_number(self, ("alpha",), "be a finite number (<= 0 means no mixing)", lambda v: True)
+        _check_number(self, ("lam_mean",), "lie in [0, 1]", lambda v: 0 <= v <= 1)
+        _check_number(self, ("label_smoothing",), "lie in [0, 1)", lambda v: 0 <= v < 1)
+        _check_number(self, ("validation_frac",), "lie in (0, 1) (a fraction of the training set)", lambda v: 0 < v < 1)
+        for name in DATA_OPTIONS:
             v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0: raise ConfigError(f"{name}={v!r} must be a non-negative integer.")
-        for name in ("epochs", "batch_size", "max_len", "eval_batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0: raise ConfigError(f"{name}={v!r} must be a positive integer.")
-        for name in ("limit", "eval_limit"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
-                raise ConfigError(f"{name}={v!r} must be a positive integer, or None for all examples.")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0: raise ConfigError(f"warmup_steps={self.warmup_steps!r} must be an integer >= 0.")
-        for name in ("lr",):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0: raise ConfigError(f"{name}={v!r} must be a positive number.")
-        for name in ("weight_decay", "grad_clip", "lam_std"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0: raise ConfigError(f"{name}={v!r} must be a number >= 0.")
-        if not 0 <= self.lam_mean <= 1: raise ConfigError(f"lam_mean={self.lam_mean!r} must lie in [0, 1].")
-        if not isinstance(self.alpha, (int, float)) or not math.isfinite(self.alpha): raise ConfigError(f"alpha={self.alpha!r} must be a finite number (<= 0 means no mixing).")
-        if not 0 <= self.label_smoothing < 1: raise ConfigError(f"label_smoothing={self.label_smoothing!r} must lie in [0, 1).")
-        if self.mix_layers is not None:
-            if isinstance(self.mix_layers, int): self.mix_layers = [self.mix_layers]
-            if not all(isinstance(k, int) and k >= 1 for k in self.mix_layers) or not self.mix_layers:
-                raise ConfigError(f"mix_layers={self.mix_layers!r} must be a list of layer numbers >= 1 (e.g. [4, 5, 6]) or None.")
-            if self.site != "layer": raise ConfigError(f"mix_layers is only used with site='layer' (site is {self.site!r}); leave it None.")
+            if v is not None and (not isinstance(v, str) or not v):
+                raise ConfigError(f"{name}={v!r} must be a non-empty name, or None to detect it.")
+        self._check_mix_layers()
         return self
+
+    def _check_mix_layers(self):
+        if self.mix_layers is None: return
+        if isinstance(self.mix_layers, int): self.mix_layers = [self.mix_layers]
+        if not self.mix_layers or not all(isinstance(k, int) and k >= 1 for k in self.mix_layers):
+            raise ConfigError(f"mix_layers={self.mix_layers!r} must be a list of layer numbers >= 1 (e.g. [4, 5, 6]) or None.")
+        if self.site != "layer":
+            raise ConfigError(f"mix_layers is only used with site='layer' (site is {self.site!r}); leave it None.")
+
+DATA_OPTIONS = ("text_column", "text_pair_column", "label_column", "encoding")  # passed to load_data when set
+
+def _check_choice(name, v, valid):
+    if v not in valid: raise ConfigError(f"{name}={v!r} is not valid; choose one of: {', '.join(map(str, valid))}.")
+
+def _check_int(cfg, names, low, what, none=False):
+    for name in names:
+        v = getattr(cfg, name)
+        if none and v is None: continue
+        if not isinstance(v, int) or isinstance(v, bool) or v < low: raise ConfigError(f"{name}={v!r} must be {what}.")
+
+def _check_number(cfg, names, what, ok):
+    for name in names:
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
+            raise ConfigError(f"{name}={v!r} must {what}.")
 
 # %% ../nbs/03_train.ipynb #eefc8b21
 def classification_metrics(logits:torch.Tensor|np.ndarray, # (N,C) scores
@@ -169,159 +192,261 @@ def predict(model, split:dict, collate, batch_size:int=128, device=None) -> tupl
     finally: model.train(was)
     return out, torch.tensor(split["labels"])
 
-# %% ../nbs/03_train.ipynb #4a5c5954
+# %% ../nbs/03_train.ipynb #d21c7612
 SELECTION_RULE = "epoch with the highest validation accuracy (earliest on ties)"
 
 class NonFiniteLoss(RuntimeError):
     "The loss became NaN or infinite."
 
 def subset_split(split:dict, n:int|None, seed:int=0) -> dict:
-    "The first n examples of a fixed shuffle (the same for every run seed), in shuffled order: what `limit` and `eval_limit` use."
+    "The first n examples of a fixed shuffle (the same for every run seed), in shuffled order: what `limit` uses."
     if n is None or n >= len(split["labels"]): return split
     idx = torch.randperm(len(split["labels"]), generator=torch.Generator().manual_seed(seed))[:n].tolist()
     return {k: [v[i] for i in idx] for k, v in split.items()}
 
-def _generator(seed:int, epoch:int, stream:int) -> torch.Generator:
+def epoch_generator(seed:int, # the run's seed
+                    epoch:int, # 1-based epoch
+                    stream:int, # 0: the order of batches; 1: lam, partners and the mix
+                   ) -> torch.Generator:
+    "The generator of one epoch's draws: a function of (seed, epoch, stream) only, whatever ran before."
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 101 + stream)
 
 def _precision(choice:str) -> str:
     if choice != "auto": return choice
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
 
-def train(config:TrainConfig|dict, # the run's parameters
-          progress:bool=True, # tqdm bars over epochs and steps
-         ) -> dict:
-    "Train, evaluate, save and record one run; returns the run record (also written to out_dir/metrics.json)."
+# %% ../nbs/03_train.ipynb #ebb77d1c
+@dataclass
+class Run:
+    "The working state of one run: what `setup` builds and `train_step`, `evaluate`, `select_epoch` and `finish` use."
+    cfg: TrainConfig                 # the validated parameters
+    acc: object                      # an `accelerate.Accelerator`: device, mixed precision, processes
+    model: torch.nn.Module           # the classifier as the step calls it (prepared by `acc`, maybe wrapped)
+    mixer: Mixer                     # the mixing site installed on the model
+    opt: torch.optim.Optimizer
+    sched: object                    # learning-rate schedule, stepped after every optimizer step
+    num_classes: int
+    enc: dict|None = None            # tokenized splits: train, validation, test
+    collate: object = None           # `Collator`: token ids and labels -> padded batch
+    tok: object = None               # the tokenizer, saved next to the model
+    record: dict = field(default_factory=dict)  # the run record (metrics.json)
+    out: Path|None = None            # the run folder; None: nothing written
+    wandb: object = None             # a W&B run, or None
+    step: int = 0                    # optimizer steps taken, all epochs
+    epoch: int = 0                   # the epoch being trained (1-based)
+    best_acc: float = -1.0           # the best validation accuracy so far
+    best_state: dict|None = None     # CPU copy of the selected weights
+    train_seconds: float = 0.0
+    eval_seconds: float = 0.0
+    t_start: float = field(default_factory=time.time)
+
+    @property
+    def core(self) -> torch.nn.Module: return self.acc.unwrap_model(self.model)
+    @property
+    def device(self) -> torch.device: return self.acc.device
+
+    def save_record(self):
+        "Write the record to out/metrics.json (main process only; nothing without `out`)."
+        if self.out is not None and self.acc.is_main_process: write_json_atomic(self.out/"metrics.json", self.record)
+
+def make_optimizer(model:torch.nn.Module, lr:float, weight_decay:float) -> torch.optim.AdamW:
+    "AdamW with weight decay on every parameter except biases and LayerNorm weights."
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if not any(k in n for k in no_decay)], "weight_decay": weight_decay},
+              {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr)
+
+# %% ../nbs/03_train.ipynb #2d1dd4d3
+def load_run_data(cfg:TrainConfig) -> tuple:
+    "(dataset, tokenizer, tokenized splits cut to `limit`/`eval_limit`, label names) of a run."
+    opts = {k: getattr(cfg, k) for k in DATA_OPTIONS if getattr(cfg, k) is not None}
+    dd = load_data(cfg.data, validation_frac=cfg.validation_frac, **opts)
+    label_names = dd["train"].features["label"].names
+    tok = load_tokenizer(cfg.model)
+    enc = tokenize(dd, tok, cfg.max_len)
+    enc["train"] = subset_split(enc["train"], cfg.limit)
+    for s in ("validation", "test"): enc[s] = subset_split(enc[s], cfg.eval_limit)
+    return dd, tok, enc, label_names
+
+def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
+    "A run record with status running: parameters, versions, device; results still empty."
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else f"{os.cpu_count()} CPUs"
+    return {"schema": 1, "status": "running", "run_id": out.name if out else None, "params": asdict(cfg),
+            "package_version": embeddings_mixup.__version__, "git_commit": git_commit(), "versions": environment(),
+            "device": f"{acc.device} ({gpu})", "num_processes": acc.num_processes, "mixed_precision": acc.mixed_precision,
+            "data": None, "history": [], "selection": None, "validation": None, "test": None, "timing": None,
+            "error": None}
+
+def setup(config:TrainConfig|dict, # the run's parameters
+         ) -> Run:
+    "Config -> seeded accelerator, data, tokenizer, model with its mixer, optimizer, schedule, record (and W&B)."
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
     cfg = TrainConfig.from_dict(config) if isinstance(config, dict) else config.validate()
     hf_logging.disable_progress_bar()   # weight loading/saving bars would flood an executed notebook
-    t_start = time.time()
-    out = Path(cfg.out_dir) if cfg.out_dir else None
+    t_start, out = time.time(), Path(cfg.out_dir) if cfg.out_dir else None
     acc = Accelerator(mixed_precision=_precision(cfg.mixed_precision), cpu=not torch.cuda.is_available())
     set_seed(cfg.seed)
-    record = {"schema": 1, "status": "running", "run_id": out.name if out else None, "params": asdict(cfg),
-              "package_version": embeddings_mixup.__version__, "git_commit": git_commit(), "versions": environment(),
-              "device": str(acc.device) + (f" ({torch.cuda.get_device_name()})" if torch.cuda.is_available() else f" ({os.cpu_count()} CPUs)"),
-              "num_processes": acc.num_processes, "mixed_precision": acc.mixed_precision,
-              "data": None, "history": [], "selection": None, "validation": None, "test": None, "timing": None, "error": None}
-    def save_record():
-        if out is not None and acc.is_main_process: write_json_atomic(out/"metrics.json", record)
-
-    # data and model
-    dd = load_data(cfg.data)
-    label_names = dd["train"].features["label"].names
-    tok = load_tokenizer(cfg.model)
-    enc = tokenize(dd, tok, cfg.max_len)
-    enc["train"] = subset_split(enc["train"], cfg.limit)
-    for s in ("validation", "test"): enc[s] = subset_split(enc[s], cfg.eval_limit)
-    C = len(label_names)
-    record["data"] = {"source": str(cfg.data), "num_classes": C, "label_names": label_names,
+    record = new_record(cfg, acc, out)
+    dd, tok, enc, label_names = load_run_data(cfg)
+    record["data"] = {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
                       "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
-                      "full_split_sizes": {s: len(dd[s]) for s in dd}}
-    model = load_classifier(cfg.model, label_names)
-    mixer = Mixer(model, cfg.site, cfg.method, layers=tuple(cfg.mix_layers) if cfg.mix_layers else None, head_reduce=cfg.head_reduce)
-    collate = collator_for(tok)
-
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [{"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": cfg.weight_decay},
-              {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0}]
-    opt = torch.optim.AdamW(groups, lr=cfg.lr)
-    n_train = len(enc["train"]["labels"])
-    # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts
+                      "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
+    model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
+    layers = tuple(cfg.mix_layers) if cfg.mix_layers else None
+    mixer = Mixer(model, cfg.site, cfg.method, layers=layers, head_reduce=cfg.head_reduce)
+    opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
+    # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts the
     # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes
-    batches_per_process = max(1, math.ceil(n_train / cfg.batch_size) // acc.num_processes)
-    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, batches_per_process * acc.num_processes * cfg.epochs)
+    per_process = max(1, math.ceil(len(enc["train"]["labels"]) / cfg.batch_size) // acc.num_processes)
+    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, per_process * acc.num_processes * cfg.epochs)
     wrapped, opt, sched = acc.prepare(model, opt, sched)
-    device = acc.device
-
-    run = None
+    run = Run(cfg, acc, wrapped, mixer, opt, sched, len(label_names), enc=enc, collate=collator_for(tok), tok=tok,
+              record=record, out=out, t_start=t_start)
     if cfg.wandb_mode != "disabled" and acc.is_main_process:
         import wandb
-        run = wandb.init(project=cfg.wandb_project, config=asdict(cfg), mode=cfg.wandb_mode, name=record["run_id"],
-                         dir=str(out) if out else None, reinit=True)
+        run.wandb = wandb.init(project=cfg.wandb_project, config=asdict(cfg), mode=cfg.wandb_mode,
+                               name=record["run_id"], dir=str(out) if out else None, reinit=True)
+    return run
 
-    best_acc, best_state, train_seconds, eval_seconds, step = -1.0, None, 0.0, 0.0, 0
+# %% ../nbs/03_train.ipynb #c32cb364
+def training_loss(run:Run, # from `setup`
+                  batch:dict, # a collated batch with labels (from `run.collate`), on any device
+                  generator:torch.Generator, # draws lam, partners and the mix (`epoch_generator(seed, epoch, 1)`)
+                 ) -> tuple[torch.Tensor, int]: # (loss, number of examples)
+    "The mixed forward pass and its soft-target loss (averaged with the clean loss when `clean_loss`)."
+    cfg, device = run.cfg, run.device
+    labels = batch["labels"].to(device)
+    inputs = {k: v.to(device) for k, v in batch.items() if k != "labels"}
+    B = labels.shape[0]
+    lam = sample_lam(B, cfg.lam_dist, cfg.lam_mean, cfg.lam_std, cfg.alpha, cfg.lam_max, cfg.lam_per_example,
+                     generator=generator)
+    perm = sample_pairs(B, cfg.pairing, generator=generator)
+    with run.acc.autocast():
+        logits, weight = run.mixer(inputs, lam, perm, generator=generator, forward=run.model)
+        targets = soft_targets(labels, labels[perm.to(device)], weight, run.num_classes, cfg.label_smoothing)
+        loss = soft_cross_entropy(logits.float(), targets)
+        if cfg.clean_loss and cfg.site != "none":   # SSMix: the mean of the mixed and the clean loss
+            clean = F.cross_entropy(run.model(**inputs).logits.float(), labels, label_smoothing=cfg.label_smoothing)
+            loss = (loss + clean) / 2
+    return loss, B
+
+def train_step(run:Run, # from `setup`
+               batch:dict, # a collated batch with labels
+               generator:torch.Generator, # see `training_loss`
+              ) -> tuple[float, int]: # (loss, number of examples)
+    "One optimizer step: loss, backward, gradient clipping (before the step), optimizer and schedule step."
+    loss, B = training_loss(run, batch, generator)
+    run.step += 1
+    if not torch.isfinite(loss):
+        raise NonFiniteLoss(f"the training loss is {loss.item()} at epoch {run.epoch}, step {run.step} (global). "
+                            f"Lower lr (now {run.cfg.lr}) or check the data; the last good checkpoint and its record are kept.")
+    run.acc.backward(loss)
+    if run.cfg.grad_clip > 0: run.acc.clip_grad_norm_(run.model.parameters(), run.cfg.grad_clip)
+    run.opt.step(); run.sched.step(); run.opt.zero_grad(set_to_none=True)
+    return loss.item(), B
+
+def epoch_batches(run:Run, epoch:int) -> list[list[int]]:
+    "This process's batches of training-example indices for `epoch` (an equal share of them under several processes)."
+    cfg, acc = run.cfg, run.acc
+    bl = bucket_batches(run.enc["train"]["length"], cfg.batch_size, epoch_generator(cfg.seed, epoch, 0), bucket=cfg.bucket)
+    if acc.num_processes > 1:
+        per = len(bl) // acc.num_processes
+        bl = bl[acc.process_index * per:(acc.process_index + 1) * per]
+    return bl
+
+def train_epoch(run:Run, epoch:int, progress:bool=True) -> dict:
+    "Train one epoch; returns its history row so far: epoch, mean train loss, seconds, examples per second."
+    t0 = time.time(); run.model.train(); run.epoch = epoch
+    mgen, split = epoch_generator(run.cfg.seed, epoch, 1), run.enc["train"]
+    bar = tqdm(epoch_batches(run, epoch), desc=f"epoch {epoch}/{run.cfg.epochs}", mininterval=30, leave=False,
+               disable=not (progress and run.acc.is_main_process))
+    total, seen = 0.0, 0
+    for idx in bar:
+        loss, B = train_step(run, run.collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx]), mgen)
+        total += loss * B; seen += B
+        bar.set_postfix(loss=f"{total/seen:.4f}", refresh=False)
+    bar.close()
+    dt = time.time() - t0; run.train_seconds += dt
+    return {"epoch": epoch, "train_loss": total / max(seen, 1), "seconds": dt,
+            "train_examples_per_s": seen * run.acc.num_processes / max(dt, 1e-9)}
+
+# %% ../nbs/03_train.ipynb #7d78d7a9
+def evaluate(run:Run, split:str="validation") -> dict[str, float]:
+    "`classification_metrics` of the current model on one tokenized split of the run."
+    core = run.core
+    return classification_metrics(*predict(core, run.enc[split], run.collate, run.cfg.eval_batch_size, run.device))
+
+def select_epoch(run:Run, epoch:int, val_accuracy:float) -> bool:
+    "Keep the weights (and save the model) when `val_accuracy` beats every earlier epoch; True when it did."
+    if not val_accuracy > run.best_acc: return False
+    core = run.core
+    run.best_acc = val_accuracy
+    run.best_state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
+    run.record["selection"] = {"rule": SELECTION_RULE, "epoch": epoch}
+    if run.out is not None and run.cfg.save_model and run.acc.is_main_process:
+        core.save_pretrained(run.out/"model"); run.tok.save_pretrained(run.out/"model")
+    return True
+
+def end_epoch(run:Run, trained:dict) -> dict:
+    "Validate after an epoch (`trained` from `train_epoch`): history row, selection, print, log, record rewritten."
+    t1 = time.time()
+    val = evaluate(run, "validation")
+    row = {"epoch": trained["epoch"], "train_loss": trained["train_loss"], **{f"val_{k}": v for k, v in val.items()}}
+    if run.cfg.eval_train: row.update({f"train_{k}": v for k, v in evaluate(run, "train").items()})
+    dt = time.time() - t1; run.eval_seconds += dt
+    row.update({"seconds": trained["seconds"], "eval_seconds": dt, "train_examples_per_s": trained["train_examples_per_s"],
+                "lr": run.sched.get_last_lr()[0]})
+    run.record["history"].append(row)
+    select_epoch(run, row["epoch"], val["accuracy"])
+    if run.acc.is_main_process:
+        print(f"epoch {row['epoch']}: train loss {row['train_loss']:.4f}, val acc {val['accuracy']:.4f}, "
+              f"f1 {val['f1']:.4f} ({row['seconds']:.0f}s train, {row['train_examples_per_s']:.0f} ex/s)", flush=True)
+    if run.wandb: run.wandb.log(dict(row), step=row["epoch"])
+    run.save_record()
+    return row
+
+def finish(run:Run):
+    "Restore the selected checkpoint, evaluate it on validation and test, mark the record complete."
+    run.core.load_state_dict(run.best_state)
+    t = time.time()
+    for split in ("validation", "test"): run.record[split] = evaluate(run, split)
+    run.eval_seconds += time.time() - t
+    run.record["status"] = "complete"
+    if run.wandb:
+        run.wandb.summary.update({f"final_{s}_{k}": v for s in ("validation", "test") for k, v in run.record[s].items()})
+
+def close_run(run:Run):
+    "Always, even after an error: remove the mixer, record timing, write metrics.json and history.csv, end W&B."
+    run.mixer.remove()
+    hist = run.record["history"]
+    run.record["timing"] = {"train_seconds": run.train_seconds, "eval_seconds": run.eval_seconds,
+                            "total_seconds": time.time() - run.t_start,
+                            "train_examples_per_s": sum(r["train_examples_per_s"] * r["seconds"] for r in hist)
+                                                    / max(run.train_seconds, 1e-9)}
+    run.save_record()
+    if run.out is not None and run.acc.is_main_process and hist:
+        import pandas as pd
+        pd.DataFrame(hist).to_csv(run.out/"history.csv", index=False)
+    if run.wandb: run.wandb.finish()
+
+# %% ../nbs/03_train.ipynb #e1a85d30
+def train(config:TrainConfig|dict, # the run's parameters
+          progress:bool=True, # tqdm bars over the steps of each epoch
+         ) -> dict:
+    "Train, evaluate, save and record one run; returns the run record (also written to out_dir/metrics.json)."
+    run = setup(config)
     try:
-        for epoch in range(1, cfg.epochs + 1):
-            t0 = time.time(); wrapped.train()
-            bgen, mgen = _generator(cfg.seed, epoch, 0), _generator(cfg.seed, epoch, 1)
-            split = enc["train"]
-            bl = bucket_batches(split["length"], cfg.batch_size, bgen, bucket=cfg.bucket)
-            if acc.num_processes > 1:
-                per = len(bl) // acc.num_processes
-                bl = bl[acc.process_index * per:(acc.process_index + 1) * per]
-            total, seen = 0.0, 0
-            bar = tqdm(bl, desc=f"epoch {epoch}/{cfg.epochs}", disable=not (progress and acc.is_main_process),
-                       mininterval=30, leave=False)
-            for idx in bar:
-                b = collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx])
-                labels = b.pop("labels").to(device)
-                inputs = {k: v.to(device) for k, v in b.items()}
-                B = labels.shape[0]
-                lam = sample_lam(B, cfg.lam_dist, cfg.lam_mean, cfg.lam_std, cfg.alpha, cfg.lam_max, cfg.lam_per_example, generator=mgen)
-                perm = sample_pairs(B, cfg.pairing, generator=mgen)
-                with acc.autocast():
-                    logits, weight = mixer(inputs, lam, perm, generator=mgen, forward=wrapped)
-                    targets = soft_targets(labels, labels[perm.to(device)], weight, C, cfg.label_smoothing)
-                    loss = soft_cross_entropy(logits.float(), targets)
-                    if cfg.clean_loss and cfg.site != "none":
-                        loss = loss + F.cross_entropy(wrapped(**inputs).logits.float(), labels, label_smoothing=cfg.label_smoothing)
-                step += 1
-                if not torch.isfinite(loss):
-                    raise NonFiniteLoss(f"the training loss is {loss.item()} at epoch {epoch}, step {step} (global). "
-                                        f"Lower lr (now {cfg.lr}) or check the data; the last good checkpoint and its record are kept.")
-                acc.backward(loss)
-                if cfg.grad_clip > 0: acc.clip_grad_norm_(wrapped.parameters(), cfg.grad_clip)   # before the step
-                opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-                total += loss.item() * B; seen += B
-                bar.set_postfix(loss=f"{total/seen:.4f}", refresh=False)
-            bar.close()
-            t1 = time.time(); train_seconds += t1 - t0
-            core = acc.unwrap_model(wrapped)
-            val = classification_metrics(*predict(core, enc["validation"], collate, cfg.eval_batch_size, device))
-            row = {"epoch": epoch, "train_loss": total / max(seen, 1), **{f"val_{k}": v for k, v in val.items()}}
-            if cfg.eval_train:
-                row.update({f"train_{k}": v for k, v in classification_metrics(*predict(core, split, collate, cfg.eval_batch_size, device)).items()})
-            t2 = time.time(); eval_seconds += t2 - t1
-            row.update({"seconds": t1 - t0, "eval_seconds": t2 - t1, "train_examples_per_s": seen * acc.num_processes / max(t1 - t0, 1e-9), "lr": sched.get_last_lr()[0]})
-            record["history"].append(row)
-            if val["accuracy"] > best_acc:
-                best_acc = val["accuracy"]
-                best_state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
-                record["selection"] = {"rule": SELECTION_RULE, "epoch": epoch}
-                if out is not None and cfg.save_model and acc.is_main_process:
-                    core.save_pretrained(out/"model"); tok.save_pretrained(out/"model")
-            if acc.is_main_process:
-                print(f"epoch {epoch}: train loss {row['train_loss']:.4f}, val acc {val['accuracy']:.4f}, f1 {val['f1']:.4f} "
-                      f"({row['seconds']:.0f}s train, {row['train_examples_per_s']:.0f} ex/s)", flush=True)
-            if run: run.log({k: v for k, v in row.items()}, step=epoch)
-            save_record()
-        # the selected checkpoint, evaluated on validation and test
-        core = acc.unwrap_model(wrapped)
-        core.load_state_dict(best_state)
-        t3 = time.time()
-        record["validation"] = classification_metrics(*predict(core, enc["validation"], collate, cfg.eval_batch_size, device))
-        record["test"] = classification_metrics(*predict(core, enc["test"], collate, cfg.eval_batch_size, device))
-        eval_seconds += time.time() - t3
-        record["status"] = "complete"
-        if run: run.summary.update({f"final_{s}_{k}": v for s in ("validation", "test") for k, v in record[s].items()})
+        for epoch in range(1, run.cfg.epochs + 1): end_epoch(run, train_epoch(run, epoch, progress))
+        finish(run)
     except KeyboardInterrupt:
-        record["status"], record["error"] = "interrupted", "KeyboardInterrupt"
+        run.record["status"], run.record["error"] = "interrupted", "KeyboardInterrupt"
         raise
     except Exception as e:
-        record["status"], record["error"] = "failed", f"{type(e).__name__}: {e}"
+        run.record["status"], run.record["error"] = "failed", f"{type(e).__name__}: {e}"
         raise
-    finally:
-        mixer.remove()
-        total_s = time.time() - t_start
-        record["timing"] = {"train_seconds": train_seconds, "eval_seconds": eval_seconds, "total_seconds": total_s,
-                            "train_examples_per_s": sum(r["train_examples_per_s"] * r["seconds"] for r in record["history"]) / max(train_seconds, 1e-9)}
-        save_record()
-        if out is not None and acc.is_main_process and record["history"]:
-            import pandas as pd
-            pd.DataFrame(record["history"]).to_csv(out/"history.csv", index=False)
-        if run: run.finish()
-    return record
+    finally: close_run(run)
+    return run.record

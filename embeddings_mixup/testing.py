@@ -19,7 +19,7 @@ def fake_record(site:str="none", method:str="mixup", seed:int=1,
                 val_acc:float|None=None, # validation accuracy (default: `acc`)
                 f1:float|None=None, # test and validation F1 (default: the accuracy)
                 status:str="complete", epochs:int=3, data:str="rotten_tomatoes", run_id:str|None=None,
-                **params, # any other parameters (lam_dist, alpha, mix_layers, lr, model, ...); the rest: `TrainConfig`'s
+                **params, # other parameters (lam_dist, alpha, mix_layers, lr, ...); the rest: `TrainConfig`'s
                ) -> dict:
     "A synthetic schema-1 run record (for tests), with a history that rises to `val_acc` at the last epoch."
     val_acc = acc if val_acc is None else val_acc
@@ -28,9 +28,20 @@ def fake_record(site:str="none", method:str="mixup", seed:int=1,
     p.pop("out_dir", None)
     rid = run_id or f"{dataset_name(data)}-{site}-{method}-s{seed}-{_hash6(p)}"
     p["out_dir"] = f"/tmp/{rid}"
-    hist = [{"epoch": e, "train_loss": 0.7 - 0.1*e, "val_loss": 0.6 - 0.05*e, "val_accuracy": val_acc - 0.02*(epochs - e),
-             "val_precision": val_acc, "val_recall": val_acc, "val_f1": val_acc, "seconds": 10.0,
-             "train_examples_per_s": 100.0} for e in range(1, epochs + 1)]
+    hist = [
+        {
+            "epoch": e,
+            "train_loss": 0.7 - 0.1 * e,
+            "val_loss": 0.6 - 0.05 * e,
+            "val_accuracy": val_acc - 0.02 * (epochs - e),
+            "val_precision": val_acc,
+            "val_recall": val_acc,
+            "val_f1": val_acc,
+            "seconds": 10.0,
+            "train_examples_per_s": 100.0,
+        }
+        for e in range(1, epochs + 1)
+    ]
     done = status == "complete"
     if not done: hist = hist[:1]
     m = lambda a, f: {"accuracy": a, "precision": a, "recall": a, "f1": a if f is None else f, "loss": 0.5}

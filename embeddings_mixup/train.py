@@ -36,11 +36,6 @@ class ConfigError(ValueError):
 class TrainConfig:
     "Every parameter of one training run (the `nbs/train.ipynb` contract): the one home of the run defaults."
     data: str = "rotten_tomatoes"     # Hub id or local path (see `load_data`)
-    text_column: str|None = None      # column of the text; None: detected
-    text_pair_column: str|None = None # column of the second text of a pair (e.g. MRPC); None: detected or single texts
-    label_column: str|None = None     # column of the label; None: detected
-    encoding: str|None = None         # encoding of local files; None: detected
-    validation_frac: float = 0.1      # fraction of train carved out as validation when the data has no validation split
     model: str|None = None            # None: the bundled all-MiniLM-L6-v2; or a Hub id / checkpoint folder
     site: str = "none"                # none, embed, layer, encoder, pooler
     method: str = "mixup"             # mixup, stitchup, attentionmix
@@ -65,6 +60,11 @@ class TrainConfig:
     label_smoothing: float = 0.0
     limit: int|None = None            # use N training examples (the first N of a fixed shuffle)
     eval_limit: int|None = None       # use N validation and N test examples (smoke runs)
+    text_column: str|None = None      # column of the text; None: detected
+    text_pair_column: str|None = None # column of the second text of a pair (e.g. MRPC); None: detected or single texts
+    label_column: str|None = None     # column of the label; None: detected
+    encoding: str|None = None         # encoding of local files; None: detected
+    validation_frac: float = 0.1      # fraction of train carved out as validation when the data has no validation split
     bucket: bool = True               # length-bucketed batches (False: fully random batches)
     eval_train: bool = False          # also evaluate on the training set each epoch (slow)
     eval_batch_size: int = 128

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from embeddings_mixup.report import fake_run
+from embeddings_mixup.testing import fake_run
 
 
 def run_summary(runs_root, out_dir, **params):

@@ -31,6 +31,9 @@ def test_killed_sweep_resumes_with_only_the_unfinished_run(tmp_path):
     # an uninterrupted sweep, for reference
     ref = grid_file(tmp_path, "ref")
     assert [r["status"] for r in run_grid(ref, root=ROOT, progress=False)] == ["done", "done"]
+    for nb in (tmp_path / "ref").glob("*/train.ipynb"):   # run notebooks are lean: no machine paths, no images
+        text = nb.read_text(encoding="utf-8")
+        assert str(ROOT) not in text and "image/png" not in text, f"{nb} holds a path of this checkout or an image"
 
     # the same grid, killed while its second run is in progress
     killed = grid_file(tmp_path, "killed")

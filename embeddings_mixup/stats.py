@@ -384,22 +384,25 @@ def compare(frame:pd.DataFrame, # long frame (see `predictions_frame`)
             split:str="test", # which split's predictions
             diff_metrics:Sequence[str]=("accuracy", "ece"), # paired differences and tests for these
             pair_on:Sequence[str]=("seed",), # runs pair with the baseline run equal on these (add protocol_id)
+            by:Sequence[str]=("dataset",), # groups compared apart, each with its baseline and Holm family
             level:float=0.95, bins:int=ECE_BINS, min_boot:int=MIN_BOOT, n_perm:int=9_999,
            ) -> pd.DataFrame:
-    "Per (dataset, variant): metrics mean ± std over seeds, paired differences with intervals, p, Holm p, finding."
+    "Per (`by`, variant): metrics mean ± std over seeds, paired differences with intervals, p, Holm p, finding."
     fr = frame[frame["split"] == split].reset_index(drop=True)
     if fr.empty:
         raise ValueError(f"compare: no predictions for split {split!r}; splits present: {sorted(set(frame['split']))}.")
     runs = run_metrics(fr, bins).assign(row=np.arange(len(fr)))
-    dup = runs.duplicated(["dataset", "variant", *pair_on])
+    key_cols = list(dict.fromkeys([*by, "variant", *pair_on]))
+    dup = runs.duplicated(key_cols)
     if dup.any():
-        raise ValueError(f"compare: {int(dup.sum())} run(s) repeat a (dataset, variant, {', '.join(pair_on)}); "
-                         "filter them or add a column (e.g. protocol_id) to pair_on.")
+        raise ValueError(f"compare: {int(dup.sum())} run(s) repeat a ({', '.join(key_cols)}); filter them or add a "
+                         "column (e.g. protocol_id) to pair_on and by.")
     out = []
-    for ds, sub in runs.groupby("dataset", sort=False):
-        base = sub[sub["variant"] == baseline]
+    for key, sub in runs.groupby(list(by), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        ds, base = " / ".join(map(str, key)), sub[sub["variant"] == baseline]
         for v, g in sub.groupby("variant", sort=False):
-            row = {"dataset": ds, "variant": v, "split": split, **_one_row(g, SUMMARY_METRICS)}
+            row = {**dict(zip(by, key)), "variant": v, "split": split, **_one_row(g, SUMMARY_METRICS)}
             if v != baseline:
                 m = g.merge(base, on=list(pair_on), suffixes=("_v", "_b"))
                 row["n_pairs"] = len(m)
@@ -410,7 +413,7 @@ def compare(frame:pd.DataFrame, # long frame (see `predictions_frame`)
             out.append(row)
     df = pd.DataFrame(out)
     for c in [c for c in df.columns if c.startswith("p_")]:
-        df[f"{c}_holm"] = df.groupby("dataset")[c].transform(lambda p: holm(p.to_numpy(float)))
+        df[f"{c}_holm"] = df.groupby(list(by))[c].transform(lambda p: holm(p.to_numpy(float)))
     if "n_pairs" in df: df["n_pairs"] = df["n_pairs"].astype("Int64")          # <NA> on the baseline's row
     return df[[c for c in df.columns if c != "finding"] + (["finding"] if "finding" in df else [])]
 

@@ -96,3 +96,7 @@ def test_compare_pairs_on_extra_columns():
     with pytest.raises(ValueError, match="repeat"): compare(both)
     tab = compare(both[both.protocol_id == "a"], pair_on=("seed", "protocol_id"))
     assert tab.set_index("variant").loc["mix", "n_pairs"] == 3
+    per = compare(both, pair_on=("seed", "protocol_id"), by=("dataset", "protocol_id"))
+    assert list(per.protocol_id) == ["a", "a", "b", "b"] and list(per.n_pairs.fillna(0)) == [0, 3, 0, 3]
+    assert np.isclose(per.d_accuracy.iloc[1], per.d_accuracy.iloc[3])            # the same runs under both labels
+    assert per.finding.iloc[1].startswith("On synthetic / a, mix changes")

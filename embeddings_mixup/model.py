@@ -163,7 +163,8 @@ class Mixer:
         self.model, self.site, self.method, self.head_reduce, self.attn_layer = model, site, method, head_reduce, attn_layer
         self.step, self.handles = None, []
         if site == "none": return
-        self.parts = p = find_parts(model)
+        try: self.parts = p = find_parts(model)
+        except ValueError as e: raise ValueError(f"site {site!r}: {e}") from None
         for what in (site, method):
             if what in (p.refused or {}):
                 raise ValueError(f"site {site!r} with method {method!r} is not supported for the {p.family} family "

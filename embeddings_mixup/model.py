@@ -83,17 +83,19 @@ def find_parts(model:nn.Module) -> ModelParts:
     blocks = next((b for p in _BLOCK_PATHS if isinstance(b := _get(base, p), nn.ModuleList)), None)
     get_emb = getattr(base, "get_input_embeddings", None)
     if blocks is None or get_emb is None or get_emb() is None:
-        raise ValueError(f"{type(model).__name__} (family {fam!r}) is not supported: mixing needs a transformer with an "
-                         f"input-embedding table and a list of blocks ({', '.join(_BLOCK_PATHS)}). Supported: BERT, RoBERTa, "
-                         "XLM-R, ELECTRA, DeBERTa-v2/v3, MPNet, DistilBERT, ALBERT, ModernBERT, GPT-2 and Llama-style decoders.")
-    L = next((getattr(cfg, k) for k in ("num_hidden_layers", "n_layer", "n_layers") if isinstance(getattr(cfg, k, None), int)), len(blocks))
+        raise ValueError(f"{type(model).__name__} (family {fam!r}) is not supported: mixing needs a transformer "
+                         f"with an input-embedding table and a list of blocks ({', '.join(_BLOCK_PATHS)}). Supported: "
+                         "BERT, RoBERTa, XLM-R, ELECTRA, DeBERTa-v2/v3, MPNet, DistilBERT, ALBERT, ModernBERT, "
+                         "GPT-2 and Llama-style decoders.")
+    depth = [getattr(cfg, k, None) for k in ("num_hidden_layers", "n_layer", "n_layers")]
+    L = next((d for d in depth if isinstance(d, int)), len(blocks))
     enc, pool, why = _head_roles(model, base)
     emb = getattr(base, "embeddings", None)
     pad = getattr(emb, "padding_idx", None) if hasattr(emb, "position_embeddings") else None
     decoder = why.startswith("a decoder")
     refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
-    if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at position 0, "
-                                           "and a decoder's first token attends only to itself")
+    if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
+                                           "position 0, and a decoder's first token attends only to itself")
     return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused)
 
 
@@ -155,12 +157,13 @@ class Mixer:
                  site:str="none", method:str="mixup",
                  layers:tuple[int, ...]|None=None, # candidate k for site 'layer' (1-based); default `default_mix_layers`
                  head_reduce:str="mean", # AttentionMix: reduce heads by 'mean' or 'max'
-                 attn_layer:int|None=None, # AttentionMix: 1-based layer whose [CLS] attention is used; None: min(k+1, L)
-                 special_ids:Sequence[int]|None=None, # ids that are not content (tokenizer.all_special_ids); None: from config
+                 attn_layer:int|None=None, # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
+                 special_ids:Sequence[int]|None=None, # non-content ids (tokenizer.all_special_ids); None: from config
                 ):
         check_site_method(site, method)
         if head_reduce not in ("mean", "max"): raise ValueError(f"head_reduce={head_reduce!r}; use 'mean' or 'max'.")
-        self.model, self.site, self.method, self.head_reduce, self.attn_layer = model, site, method, head_reduce, attn_layer
+        self.model, self.site, self.method, self.head_reduce = model, site, method, head_reduce
+        self.attn_layer = attn_layer
         self.step, self.handles = None, []
         if site == "none": return
         try: self.parts = p = find_parts(model)
@@ -260,7 +263,7 @@ class Mixer:
             if impl not in (None, "eager"): m.set_attn_implementation(impl)
             for x, t in modes: x.training = t
             self.step = step
-        if not att: raise RuntimeError(f"{type(m).__name__} returned no attentions: AttentionMix needs output_attentions.")
+        if not att: raise RuntimeError(f"{type(m).__name__} gave no attentions; AttentionMix needs output_attentions")
         p = att[j - 1][:, :, 0, :].float()                     # (B,H,T) the first token's attention
         p = p.mean(1) if self.head_reduce == "mean" else p.amax(1)
         p = p * (step.mask != 0)
@@ -335,7 +338,8 @@ def load_classifier(model:str|None=None, # see `embeddings_mixup.data.resolve_mo
 
 # %% ../nbs/02_model.ipynb #5e1f0a06
 FAMILY_NAMES = {"bert": "BERT, MiniLM", "roberta": "RoBERTa", "xlm-roberta": "XLM-RoBERTa",
-                "electra": "ELECTRA (embedding_size ≠ hidden_size)", "deberta-v2": "DeBERTa-v2/v3", "deberta": "DeBERTa",
+                "electra": "ELECTRA (embedding_size ≠ hidden_size)", "deberta-v2": "DeBERTa-v2/v3",
+                "deberta": "DeBERTa",
                 "mpnet": "MPNet", "distilbert": "DistilBERT", "albert": "ALBERT", "modernbert": "ModernBERT",
                 "gpt2": "GPT-2 (decoder)", "llama": "Llama-style (decoder)"}
 
@@ -358,4 +362,5 @@ def families_markdown(path:str|Path, # the JSON written by tests/test_families.p
     for f in fams:
         pipe = {"ok": "yes"}.get(out.get((f, "pipeline", "-")), "no")
         rows.append(f"| {FAMILY_NAMES.get(f, f)} | " + " | ".join(cell(f, s) for s in SITES[1:]) + f" | {pipe} |")
-    return "\n".join(rows) + f"\n\nGenerated by `families_markdown` from `tests/test_families.py` (transformers {d['transformers']}).\n"
+    src = f"Generated by `families_markdown` from `tests/test_families.py` (transformers {d['transformers']})."
+    return "\n".join(rows) + "\n\n" + src + "\n"

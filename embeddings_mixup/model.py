@@ -70,9 +70,9 @@ def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
         return ("pre_vec", model.pre_classifier), ("pre_vec", model.dropout), ""
     if isinstance(getattr(model, "head", None), nn.Module) and clf is not None:              # ModernBERT
         return ("pre_vec", model.head), ("post", model.head), ""
-    if isinstance(getattr(model, "score", None), nn.Linear):
-        return None, None, ("a decoder head scores every position and reads the last real token of the first example, "
-                            "so there is no pooled vector to mix; use embed or layer")
+    if isinstance(getattr(model, "score", None), nn.Linear):                                   # GPT-2, Llama
+        return ("last_token", model.score), None, ("a decoder head has no dense layer and activation: its last-token "
+                                                   "features enter the classifier directly; use site encoder")
     return None, None, "its classification head has no pooled vector this package knows (add_pooling_layer=False?)"
 
 def find_parts(model:nn.Module) -> ModelParts:
@@ -92,7 +92,7 @@ def find_parts(model:nn.Module) -> ModelParts:
     enc, pool, why = _head_roles(model, base)
     emb = getattr(base, "embeddings", None)
     pad = getattr(emb, "padding_idx", None) if hasattr(emb, "position_embeddings") else None
-    decoder = why.startswith("a decoder")
+    decoder = enc is not None and enc[0] == "last_token"
     refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
     if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
                                            "position 0, and a decoder's first token attends only to itself")
@@ -193,6 +193,7 @@ class Mixer:
         else:
             kind, mod = p.encoder if site == "encoder" else p.pooler
             if kind == "post": add(mod.register_forward_hook(self._out_hook))
+            elif kind == "last_token": add(mod.register_forward_pre_hook(self._last_token_hook))
             else: add(mod.register_forward_pre_hook(self._pre_hook(kind == "pre_seq")))
 
     def remove(self):
@@ -223,6 +224,16 @@ class Mixer:
             if not first_token: return (self._mix(h),) + tuple(args[1:])
             return (torch.cat([self._mix(h[:, 0])[:, None], h[:, 1:]], 1),) + tuple(args[1:])
         return fn
+
+    def _last_token_hook(self, mod, args):
+        "Decoders: mix the features at each example's last real token, written where the head reads the first's."
+        if self.step is None: return None
+        h, s = args[0], self.step
+        pos = torch.arange(h.shape[1], device=h.device)
+        last = (pos * (s.mask != 0)).argmax(-1)                 # the head's own rule, on the attention mask
+        rows = torch.arange(h.shape[0], device=h.device)
+        h = h.index_put((rows, last), self._mix(h[rows, last]))
+        return (h,) + tuple(args[1:])
 
     def _block_hook(self, mod, args, out):
         s = self.step

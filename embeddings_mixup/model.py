@@ -4,16 +4,19 @@
 
 # %% ../nbs/02_model.ipynb #7c29c40a
 from __future__ import annotations
+import inspect
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import torch
 from torch import Tensor, nn
-from .mixup import METHODS, cls_attention, mix, union_mask
+from .mixup import METHODS, mix, union_mask
 from .data import resolve_model
 
 # %% auto #0
-__all__ = ['SITES', 'SITE_METHODS', 'check_site_method', 'ModelParts', 'find_parts', 'default_mix_layers', 'Mixer',
-           'load_classifier']
+__all__ = ['SITES', 'SITE_METHODS', 'FAMILY_NAMES', 'check_site_method', 'ModelParts', 'find_parts', 'default_mix_layers',
+           'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'load_classifier', 'families_markdown']
 
 # %% ../nbs/02_model.ipynb #21b6ef0d
 SITES = ("none", "embed", "layer", "encoder", "pooler")
@@ -34,42 +37,106 @@ def check_site_method(site:str, method:str):
         raise ValueError(f"method {method!r} is not available at site {site!r}. Valid combinations: " + "; ".join(valid) + ".")
 
 # %% ../nbs/02_model.ipynb #7a1f7ec7
+_BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")
+
+def _get(obj, path:str):
+    for a in path.split("."): obj = getattr(obj, a, None)
+    return obj
+
 @dataclass
 class ModelParts:
-    "The modules a mixing site hooks into."
-    word_embeddings: nn.Module
-    embeddings: nn.Module
-    layers: nn.ModuleList
-    pooler: nn.Module|None
-    num_heads: int
+    "The modules a mixing site hooks into, found by their role, and the sites this family cannot offer."
+    family: str                    # config.model_type, e.g. 'bert', 'roberta'
+    word_embeddings: nn.Module     # the input-embedding table (`get_input_embeddings`)
+    blocks: list                   # the distinct encoder blocks, in call order (ALBERT: one shared group)
+    num_layers: int                # L: block calls per forward pass
+    encoder: tuple|None            # (kind, module): where the head reads the sequence representation
+    pooler: tuple|None             # (kind, module): the vector entering the final classifier layer
+    position_pad: int|None = None  # padding_idx when positions are derived from input ids (RoBERTa, MPNet...)
+    decoder: bool = False          # the head reads the last real token (GPT-2, Llama...)
+    refused: dict|None = None      # site or method -> why this family cannot offer it
 
-    def attention_qk(self, i:int):
-        "Query and key projections of layer `i` (0-based)."
-        att = getattr(getattr(self.layers[i], "attention", None), "self", None)
-        if att is None or not hasattr(att, "query") or not hasattr(att, "key"):
-            raise ValueError(f"layer {i} ({type(self.layers[i]).__name__}) has no BERT-style attention.self.query/key: "
-                             "AttentionMix supports BERT-family models only.")
-        return att.query, att.key
+def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
+    "(encoder, pooler, reason) hook points of the classification head, by its structure."
+    pool, clf = getattr(base, "pooler", None), getattr(model, "classifier", None)
+    if isinstance(getattr(base, "pooler_activation", None), nn.Module) and pool is not None:   # ALBERT
+        return ("pre_vec", pool), ("post", base.pooler_activation), ""
+    if pool is not None: return ("pre_seq", pool), ("post", pool), ""                         # BERT
+    mpool = getattr(model, "pooler", None)
+    if mpool is not None and hasattr(mpool, "dense"): return ("pre_seq", mpool), ("post", mpool), ""  # DeBERTa
+    if clf is not None and hasattr(clf, "dense") and hasattr(clf, "out_proj"):               # RoBERTa, ELECTRA, MPNet
+        return ("pre_seq", clf), ("pre_vec", clf.out_proj), ""
+    if hasattr(model, "pre_classifier") and hasattr(model, "dropout"):                       # DistilBERT
+        return ("pre_vec", model.pre_classifier), ("pre_vec", model.dropout), ""
+    if isinstance(getattr(model, "head", None), nn.Module) and clf is not None:              # ModernBERT
+        return ("pre_vec", model.head), ("post", model.head), ""
+    if isinstance(getattr(model, "score", None), nn.Linear):                                   # GPT-2, Llama
+        return ("last_token", model.score), None, ("a decoder head has no dense layer and activation: its last-token "
+                                                   "features enter the classifier directly; use site encoder")
+    return None, None, "its classification head has no pooled vector this package knows (add_pooling_layer=False?)"
 
 def find_parts(model:nn.Module) -> ModelParts:
-    "Locate embeddings, encoder layers and pooler of a Hugging Face sequence classifier."
+    "Locate the input embeddings, encoder blocks and head hook points of a Hugging Face sequence classifier."
     base = getattr(model, "base_model", model)
-    name = type(model).__name__
-    emb = getattr(base, "embeddings", None)
-    enc = getattr(base, "encoder", None)
-    layers = getattr(enc, "layer", None)
-    if emb is None or not isinstance(layers, nn.ModuleList):
-        raise ValueError(f"{name} is not supported: mixing needs a BERT-style base model with `.embeddings` and "
-                         f"`.encoder.layer` (BERT, RoBERTa, ELECTRA, MiniLM...). DistilBERT, GPT-style and T5 models are not supported.")
     cfg = getattr(model, "config", None)
-    return ModelParts(base.get_input_embeddings(), emb, layers, getattr(base, "pooler", None),
-                      getattr(cfg, "num_attention_heads", 1))
+    fam = getattr(cfg, "model_type", None) or type(model).__name__
+    blocks = next((b for p in _BLOCK_PATHS if isinstance(b := _get(base, p), nn.ModuleList)), None)
+    get_emb = getattr(base, "get_input_embeddings", None)
+    if blocks is None or get_emb is None or get_emb() is None:
+        raise ValueError(f"{type(model).__name__} (family {fam!r}) is not supported: mixing needs a transformer "
+                         f"with an input-embedding table and a list of blocks ({', '.join(_BLOCK_PATHS)}). Supported: "
+                         "BERT, RoBERTa, XLM-R, ELECTRA, DeBERTa-v2/v3, MPNet, DistilBERT, ALBERT, ModernBERT, "
+                         "GPT-2 and Llama-style decoders.")
+    depth = [getattr(cfg, k, None) for k in ("num_hidden_layers", "n_layer", "n_layers")]
+    L = next((d for d in depth if isinstance(d, int)), len(blocks))
+    enc, pool, why = _head_roles(model, base)
+    emb = getattr(base, "embeddings", None)
+    pad = getattr(emb, "padding_idx", None) if hasattr(emb, "position_embeddings") else None
+    decoder = enc is not None and enc[0] == "last_token"
+    refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
+    if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
+                                           "position 0, and a decoder's first token attends only to itself")
+    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused)
+
 
 # %% ../nbs/02_model.ipynb #a1cdae03
 def default_mix_layers(num_layers:int) -> tuple[int, ...]:
     "TMix's {7, 9, 12} of 12 layers, scaled to `num_layers` (1-based layer numbers)."
     return tuple(sorted({max(1, min(num_layers, int(f*num_layers/12 + 0.5))) for f in (7, 9, 12)}))
 
+def default_special_ids(config) -> list[int]:
+    "Token ids of the special tokens named in a model config (pad, bos, eos, cls, sep), where present."
+    ids = []
+    for k in ("pad_token_id", "bos_token_id", "eos_token_id", "cls_token_id", "sep_token_id"):
+        v = getattr(config, k, None)
+        ids += [i for i in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(i, int) and i not in ids]
+    return ids
+
+def content_mask(input_ids:Tensor, # (B,T) token ids
+                 mask:Tensor, # (B,T) attention mask, 1 = real token
+                 special_ids:Sequence[int], # ids that are not content ([CLS], [SEP], <s>, </s>, padding...)
+                ) -> Tensor: # (B,T) like `mask`: 1 = a real token that is not a special token
+    "Mask of the real, non-special tokens of a batch."
+    sp = torch.as_tensor(list(special_ids), dtype=input_ids.dtype, device=input_ids.device)
+    return ((mask != 0) & ~torch.isin(input_ids, sp)).to(mask.dtype)
+
+def union_4d(m:Tensor, # a layer's attention mask: (B,T) or (B,1,Tq,Tk), bool, int or additive float
+             perm:Tensor, # (B,) partner index
+            ) -> Tensor: # the mask of the mixed pair, same shape and dtype
+    "Attention mask of mixed pairs: a key (and query) position is real if it is real in either example."
+    if m.dtype.is_floating_point:
+        ok = m > torch.finfo(m.dtype).min / 2
+        out = torch.maximum(m, m[perm])
+    else: ok, out = m != 0, (m | m[perm] if m.dtype == torch.bool else torch.maximum(m, m[perm]))
+    if m.ndim == 4:   # outer-product masks (DeBERTa: query rows masked too) need the product of the unions
+        q, k = ok.any(-1, keepdim=True), ok.any(-2, keepdim=True)
+        if torch.equal(ok, q & k):
+            extra = ((q | q[perm]) & (k | k[perm])) & ~(ok | ok[perm])
+            if extra.any(): out = out.masked_fill(extra, 0 if m.dtype.is_floating_point else 1)
+    return out
+
+
+# %% ../nbs/02_model.ipynb #5e1f0a02
 @dataclass
 class _Step:
     lam: Tensor
@@ -77,38 +144,57 @@ class _Step:
     layer: int|None = None          # 1-based k for the layer site
     generator: torch.Generator|None = None
     mask: Tensor|None = None        # (B,T) attention mask of the unmixed batch
+    content: Tensor|None = None     # (B,T) real, non-special tokens of the unmixed batch
     attn: Tensor|None = None        # (B,T) [CLS] attention (AttentionMix)
     weight: Tensor|None = None      # (B,) label weight, set by the hook that mixed
+    calls: int = 0                  # encoder blocks run so far in this forward pass
+
+class _Stop(Exception): "Raised by the attention probe once it has what it needs."
 
 class Mixer:
     "Mix pairs of examples inside `model` at `site` with `method`; hooks act only during `__call__`."
-    def __init__(self, model:nn.Module, # a Hugging Face sequence classifier (BERT family)
+    def __init__(self, model:nn.Module, # a Hugging Face sequence classifier (see `find_parts` for the families)
                  site:str="none", method:str="mixup",
                  layers:tuple[int, ...]|None=None, # candidate k for site 'layer' (1-based); default `default_mix_layers`
                  head_reduce:str="mean", # AttentionMix: reduce heads by 'mean' or 'max'
+                 attn_layer:int|None=None, # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
+                 special_ids:Sequence[int]|None=None, # non-content ids (tokenizer.all_special_ids); None: from config
                 ):
         check_site_method(site, method)
         if head_reduce not in ("mean", "max"): raise ValueError(f"head_reduce={head_reduce!r}; use 'mean' or 'max'.")
         self.model, self.site, self.method, self.head_reduce = model, site, method, head_reduce
+        self.attn_layer = attn_layer
         self.step, self.handles = None, []
         if site == "none": return
-        self.parts = p = find_parts(model)
-        L = len(p.layers)
+        try: self.parts = p = find_parts(model)
+        except ValueError as e: raise ValueError(f"site {site!r}: {e}") from None
+        for what in (site, method):
+            if what in (p.refused or {}):
+                raise ValueError(f"site {site!r} with method {method!r} is not supported for the {p.family} family "
+                                 f"({type(model).__name__}): {p.refused[what]}.")
+        L = p.num_layers
         self.layers = tuple(layers) if layers else default_mix_layers(L)
         if site == "layer" and not all(isinstance(k, int) and 1 <= k <= L for k in self.layers):
             raise ValueError(f"layers={self.layers}: each k must be an integer in 1..{L} (this model has {L} encoder layers).")
-        if site in ("encoder", "pooler") and p.pooler is None:
-            raise ValueError(f"site {site!r} needs a pooler, and {type(model).__name__} has none (add_pooling_layer=False?). Use embed or layer.")
-        hook = lambda mod, fn: self.handles.append(mod.register_forward_hook(fn))
-        if site == "embed": hook(p.word_embeddings, self._embed_hook)
-        elif site == "pooler": hook(p.pooler, self._pooler_hook)
-        elif site == "encoder": self.handles.append(p.pooler.register_forward_pre_hook(self._encoder_hook))
+        if attn_layer is not None and not (isinstance(attn_layer, int) and 1 <= attn_layer <= L):
+            raise ValueError(f"attn_layer={attn_layer!r} must be None or an integer in 1..{L}.")
+        cfg = getattr(model, "config", None)
+        self.special_ids = list(special_ids) if special_ids is not None else default_special_ids(cfg)
+        self._content_kw = "content_a" in inspect.signature(mix).parameters
+        self._install(site)
+
+    def _install(self, site:str):
+        p, add = self.parts, self.handles.append
+        if site == "embed": add(p.word_embeddings.register_forward_hook(self._out_hook))
         elif site == "layer":
-            for i, layer in enumerate(p.layers):
-                if i + 1 in self.layers:
-                    hook(layer, self._layer_hook(i + 1))
-                    if method == "attentionmix": self.handles.append(layer.register_forward_pre_hook(self._attn_probe(i), with_kwargs=True))
-                self.handles.append(layer.register_forward_pre_hook(self._union_mask_hook(i), with_kwargs=True))
+            for b in p.blocks:
+                add(b.register_forward_pre_hook(self._block_pre_hook, with_kwargs=True))
+                add(b.register_forward_hook(self._block_hook))
+        else:
+            kind, mod = p.encoder if site == "encoder" else p.pooler
+            if kind == "post": add(mod.register_forward_hook(self._out_hook))
+            elif kind == "last_token": add(mod.register_forward_pre_hook(self._last_token_hook))
+            else: add(mod.register_forward_pre_hook(self._pre_hook(kind == "pre_seq")))
 
     def remove(self):
         "Take every hook off the model (it is then exactly the plain model)."
@@ -122,53 +208,90 @@ class Mixer:
         kw = {}
         if self.method in ("stitchup", "attentionmix") and s.mask is not None and a.dim() == 3:
             kw = dict(mask_a=s.mask, mask_b=s.mask[s.perm])
+            if self._content_kw and s.content is not None: kw.update(content_a=s.content, content_b=s.content[s.perm])
         if self.method == "attentionmix": kw.update(attn_a=s.attn, attn_b=s.attn[s.perm])
         res = mix(self.method, a, b, s.lam, generator=s.generator, **kw)
         s.weight = res.weight
         return res.mixed
 
-    def _embed_hook(self, mod, args, out):
+    def _out_hook(self, mod, args, out):
         return self._mix(out) if self.step is not None else None
 
-    def _pooler_hook(self, mod, args, out):
-        return self._mix(out) if self.step is not None else None
+    def _pre_hook(self, first_token:bool):
+        def fn(mod, args):
+            if self.step is None: return None
+            h = args[0]
+            if not first_token: return (self._mix(h),) + tuple(args[1:])
+            return (torch.cat([self._mix(h[:, 0])[:, None], h[:, 1:]], 1),) + tuple(args[1:])
+        return fn
 
-    def _encoder_hook(self, mod, args):
+    def _last_token_hook(self, mod, args):
+        "Decoders: mix the features at each example's last real token, written where the head reads the first's."
         if self.step is None: return None
-        h = args[0]
-        cls = self._mix(h[:, 0])
-        return (torch.cat([cls[:, None], h[:, 1:]], 1),) + tuple(args[1:])
+        h, s = args[0], self.step
+        pos = torch.arange(h.shape[1], device=h.device)
+        last = (pos * (s.mask != 0)).argmax(-1)                 # the head's own rule, on the attention mask
+        rows = torch.arange(h.shape[0], device=h.device)
+        h = h.index_put((rows, last), self._mix(h[rows, last]))
+        return (h,) + tuple(args[1:])
 
-    def _layer_hook(self, k):
-        def fn(mod, args, out):
-            if self.step is None or self.step.layer != k: return None
-            if isinstance(out, tuple): return (self._mix(out[0]),) + out[1:]
-            return self._mix(out)
-        return fn
+    def _block_hook(self, mod, args, out):
+        s = self.step
+        if s is None or s.layer != s.calls: return None
+        if isinstance(out, tuple): return (self._mix(out[0]),) + out[1:]
+        return self._mix(out)
 
-    def _attn_probe(self, i):
-        def fn(mod, args, kwargs):
-            if self.step is None or self.step.layer != i + 1: return None
-            self.step.attn = self._cls_attention(args[0] if args else kwargs["hidden_states"], i)
-        return fn
+    def _block_pre_hook(self, mod, args, kwargs):
+        "Count the blocks run; after block k, give every attention mask the union of the pair."
+        s = self.step
+        if s is None: return None
+        s.calls += 1
+        if s.layer is None or s.calls <= s.layer: return None
+        h = args[0] if args else kwargs["hidden_states"]
+        B, T = h.shape[:2]
+        def is_mask(v, named):
+            return (torch.is_tensor(v) and v.shape[0] == B and v.shape[-1] == T and
+                    ((v.ndim == 4 and v.shape[1] == 1) or (named and v.ndim == 2)))
+        args = tuple(union_4d(v, s.perm) if i and is_mask(v, i == 1) else v for i, v in enumerate(args))
+        kwargs = {k: union_4d(v, s.perm) if is_mask(v, "mask" in k) else v for k, v in kwargs.items()}
+        return args, kwargs
 
-    def _union_mask_hook(self, i):
-        def fn(mod, args, kwargs):
-            s = self.step
-            if s is None or s.layer is None or i < s.layer: return None
-            key = "attention_mask" in kwargs
-            m = kwargs["attention_mask"] if key else (args[1] if len(args) > 1 else None)
-            if m is None or m.shape[0] != s.perm.shape[0]: return None
-            m = m | m[s.perm] if m.dtype == torch.bool else torch.maximum(m, m[s.perm])
-            if key: kwargs = {**kwargs, "attention_mask": m}
-            else: args = (args[0], m) + tuple(args[2:])
-            return args, kwargs
-        return fn
+    def attention_layer(self, k:int=0) -> int:
+        "1-based layer whose [CLS] attention AttentionMix uses when mixing after block `k` (0 = embed site)."
+        return self.attn_layer or min(k + 1, self.parts.num_layers)
 
-    @torch.no_grad()
-    def _cls_attention(self, hidden:Tensor, i:int) -> Tensor:
-        q, k = self.parts.attention_qk(i)
-        return cls_attention(hidden.detach(), self.step.mask, q, k, self.parts.num_heads, self.head_reduce)
+    def _probe_attention(self, inputs:dict, j:int) -> Tensor:
+        "[CLS]-to-token attention (B,T) of layer `j` on the clean batch: eval mode, eager attention, no gradient."
+        m, step = self.model, self.step
+        modes = [(x, x.training) for x in m.modules()]
+        impl = getattr(m.config, "_attn_implementation", None)
+        self.step = None   # the probe must not mix
+        try:
+            m.eval()
+            if impl not in (None, "eager"): m.set_attn_implementation("eager")
+            with torch.no_grad(): att = m(**inputs, output_attentions=True).attentions
+        finally:
+            if impl not in (None, "eager"): m.set_attn_implementation(impl)
+            for x, t in modes: x.training = t
+            self.step = step
+        if not att: raise RuntimeError(f"{type(m).__name__} gave no attentions; AttentionMix needs output_attentions")
+        p = att[j - 1][:, :, 0, :].float()                     # (B,H,T) the first token's attention
+        p = p.mean(1) if self.head_reduce == "mean" else p.amax(1)
+        p = p * (step.mask != 0)
+        return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
+
+    def _embed_inputs(self, inputs:dict) -> dict:
+        "Inputs of the mixed batch at the embed site: union mask; positions and segments that fit the partner's tokens."
+        s, mask = self.step, inputs["attention_mask"]
+        u = union_mask(mask, mask[s.perm])
+        out = {**inputs, "attention_mask": u}
+        if "token_type_ids" in inputs:   # a's segment where a is real, else the partner's
+            tt = inputs["token_type_ids"]
+            out["token_type_ids"] = torch.where(mask != 0, tt, tt[s.perm])
+        if self.parts.position_pad is not None and inputs.get("position_ids") is None:   # RoBERTa-style positions
+            r = (u != 0).long()
+            out["position_ids"] = torch.cumsum(r, 1) * r + self.parts.position_pad
+        return out
 
     def __call__(self, inputs:dict, # input_ids, attention_mask (and token_type_ids); no labels
                  lam:Tensor, # (B,) coefficients from `sample_lam`
@@ -182,48 +305,73 @@ class Mixer:
         if self.site == "none":
             return forward(**inputs).logits, torch.ones(B, device=inputs["input_ids"].device)
         mask = inputs["attention_mask"]
-        self.step = s = _Step(lam=lam.to(mask.device), perm=perm.to(mask.device), generator=generator, mask=mask)
+        self.step = s = _Step(lam=lam.to(mask.device), perm=perm.to(mask.device), generator=generator, mask=mask,
+                              content=content_mask(inputs["input_ids"], mask, self.special_ids))
         try:
             if self.site == "layer":
                 s.layer = self.layers[int(torch.randint(len(self.layers), (1,), generator=generator))]
-            if self.site == "embed":
-                if self.method == "attentionmix": s.attn = self._embed_attention(inputs)
-                inputs = {**inputs, "attention_mask": union_mask(mask, mask[s.perm])}
+            if self.method == "attentionmix":
+                s.attn = self._probe_attention(inputs, self.attention_layer(s.layer or 0))
+            if self.site == "embed": inputs = self._embed_inputs(inputs)
             logits = forward(**inputs).logits
             if s.weight is None: raise RuntimeError(f"the {self.site} hook did not run: is this model's forward the standard one?")
             return logits, s.weight
         finally:
             self.step = None
 
-    def _embed_attention(self, inputs:dict) -> Tensor:
-        step, self.step = self.step, None   # the probe must not mix
-        emb = self.parts.embeddings
-        was = emb.training
-        try:
-            emb.eval()
-            with torch.no_grad():
-                kw = {k: inputs[k] for k in ("input_ids", "token_type_ids") if k in inputs}
-                h = emb(**kw)
-        finally:
-            emb.train(was); self.step = step
-        return self._cls_attention(h, 0)
-
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
     def __repr__(self): return f"Mixer(site={self.site!r}, method={self.method!r}" + (f", layers={self.layers}" if self.site == "layer" else "") + ")"
+
 
 # %% ../nbs/02_model.ipynb #68caad74
 def load_classifier(model:str|None=None, # see `embeddings_mixup.data.resolve_model`
                     label_names:list[str]|None=None, # class names, index = label id
                     num_labels:int|None=None):
-    "A sequence classifier with a fresh head of `len(label_names)` classes."
+    "A sequence classifier with a fresh head of `len(label_names)` classes (a decoder without pad id pads with eos)."
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging
     names = list(label_names) if label_names else [str(i) for i in range(num_labels or 2)]
     verbosity = logging.get_verbosity()
     logging.set_verbosity_error()   # the "newly initialized classifier" report is expected here
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
+        clf = AutoModelForSequenceClassification.from_pretrained(
             resolve_model(model), num_labels=len(names),
             id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
     finally: logging.set_verbosity(verbosity)
+    cfg = clf.config
+    if getattr(cfg, "pad_token_id", None) is None:   # GPT-2, Llama: the head finds the last real token by the pad id
+        eos = getattr(cfg, "eos_token_id", None)
+        eos = eos[0] if isinstance(eos, (list, tuple)) and eos else eos
+        if isinstance(eos, int): cfg.pad_token_id = eos
+    return clf
+
+
+# %% ../nbs/02_model.ipynb #5e1f0a06
+FAMILY_NAMES = {"bert": "BERT, MiniLM", "roberta": "RoBERTa", "xlm-roberta": "XLM-RoBERTa",
+                "electra": "ELECTRA (embedding_size ≠ hidden_size)", "deberta-v2": "DeBERTa-v2/v3",
+                "deberta": "DeBERTa",
+                "mpnet": "MPNet", "distilbert": "DistilBERT", "albert": "ALBERT", "modernbert": "ModernBERT",
+                "gpt2": "GPT-2 (decoder)", "llama": "Llama-style (decoder)"}
+
+def families_markdown(path:str|Path, # the JSON written by tests/test_families.py (reports/families_matrix.json)
+                     ) -> str: # a markdown table: one row per family, one column per site, plus the pipeline check
+    "The supported-architecture table, generated from the family x site x method test matrix."
+    import json
+    d = json.loads(Path(path).read_text())
+    cells, fams = d["cells"], list(dict.fromkeys(c["family"] for c in d["cells"]))
+    out = {(c["family"], c["site"], c["method"]): c["outcome"] for c in cells}
+    def cell(f, s):
+        ok = [m for m in METHODS if out.get((f, s, m)) == "ok"]
+        ref = [m for m in METHODS if out.get((f, s, m)) == "refused"]
+        bad = [m for m in METHODS if out.get((f, s, m)) not in ("ok", "refused", "n/a", None)]
+        txt = ", ".join(ok) if ok else "refused"
+        if ok and ref: txt += f" ({', '.join(ref)} refused)"
+        return txt + (f" (FAILED: {', '.join(bad)})" if bad else "")
+    head = "| family | " + " | ".join(f"`{s}`" for s in SITES[1:]) + " | saved model loads in `pipeline` |"
+    rows = [head, "|" + "---|" * (len(SITES) + 1)]
+    for f in fams:
+        pipe = {"ok": "yes"}.get(out.get((f, "pipeline", "-")), "no")
+        rows.append(f"| {FAMILY_NAMES.get(f, f)} | " + " | ".join(cell(f, s) for s in SITES[1:]) + f" | {pipe} |")
+    src = f"Generated by `families_markdown` from `tests/test_families.py` (transformers {d['transformers']})."
+    return "\n".join(rows) + "\n\n" + src + "\n"

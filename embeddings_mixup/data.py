@@ -29,7 +29,8 @@ __all__ = ['DATA_ENV', 'SPLITS', 'LOCAL_COPIES', 'RT_SHA256', 'RT_LABELS', 'TABL
            'DataError', 'local_data_dir', 'read_lines', 'load_rt_polarity', 'Table', 'tsv_is_quoted', 'read_table',
            'detect_columns', 'build_dataset', 'carve_assign', 'split_single', 'carve_missing', 'assemble',
            'load_split_files', 'load_single_file', 'describe', 'load_data', 'load_hub', 'bundled_model_dir',
-           'resolve_model', 'load_tokenizer', 'tokenize', 'bucket_batches', 'Collator', 'collator_for', 'batches']
+           'resolve_model', 'load_tokenizer', 'tokenize', 'bucket_batches', 'Collator', 'collator_for',
+           'collate_examples', 'batches']
 
 # %% ../nbs/00_data.ipynb #d202a82e
 DATA_ENV = "EMBEDDINGS_MIXUP_DATA"
@@ -621,8 +622,20 @@ class Collator:
         return out
 
 def collator_for(tokenizer) -> Collator:
-    "A `Collator` with the tokenizer's pad id, adding token_type_ids where the model expects them."
-    return Collator(tokenizer.pad_token_id, "token_type_ids" in tokenizer.model_input_names)
+    "A `Collator` with the tokenizer's pad id (else eos), adding token_type_ids where the model expects them."
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    if pad is None:
+        raise DataError(f"the tokenizer of this model ({type(tokenizer).__name__}) has neither a pad nor an eos token, so "
+                        "batches cannot be padded. Save the model with a pad token (tokenizer.pad_token = ...) first.")
+    return Collator(pad, "token_type_ids" in tokenizer.model_input_names)
+
+def collate_examples(split:dict, # one split from `tokenize`
+                     idx:Sequence[int], # the examples of one batch
+                     collate:Collator) -> dict[str, torch.Tensor]:
+    "The padded batch of examples `idx` of a tokenized split, with their segment ids when the split has them."
+    tt = split.get("token_type_ids")
+    return collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx],
+                   [tt[i] for i in idx] if tt is not None else None)
 
 def batches(split:dict, # one split from `tokenize`
             batch_size:int, collate:Collator,
@@ -630,7 +643,5 @@ def batches(split:dict, # one split from `tokenize`
             **kw, # bucket, pool_batches, drop_last
            ) -> Iterator[tuple[list[int], dict[str, torch.Tensor]]]:
     "Yield (indices, padded batch) over a tokenized split (with its segment ids for pairs)."
-    tt = split.get("token_type_ids")
     for idx in bucket_batches(split["length"], batch_size, generator, **kw):
-        yield idx, collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx],
-                           [tt[i] for i in idx] if tt is not None else None)
+        yield idx, collate_examples(split, idx, collate)

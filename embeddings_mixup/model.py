@@ -12,6 +12,7 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 from .mixup import METHODS, mix, union_mask
+from .ssmix import ssmix_forward
 from .data import resolve_model
 
 # %% auto #0
@@ -22,7 +23,7 @@ __all__ = ['SITES', 'SITE_METHODS', 'FAMILY_NAMES', 'check_site_method', 'ModelP
 SITES = ("none", "embed", "layer", "encoder", "pooler")
 SITE_METHODS = {
     "none": METHODS,   # the method is ignored
-    "embed": ("mixup", "stitchup", "attentionmix"),
+    "embed": ("mixup", "stitchup", "attentionmix", "ssmix"),   # ssmix: token spans of the input (`ssmix`)
     "layer": ("mixup", "stitchup", "attentionmix"),
     "encoder": ("mixup", "stitchup"),
     "pooler": ("mixup", "stitchup"),
@@ -159,11 +160,12 @@ class Mixer:
                  head_reduce:str="mean", # AttentionMix: reduce heads by 'mean' or 'max'
                  attn_layer:int|None=None, # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
                  special_ids:Sequence[int]|None=None, # non-content ids (tokenizer.all_special_ids); None: from config
+                 ssmix_ratio:float=0.1, # SSMix: share of each segment of `a` replaced (clovaai/ssmix: 10%)
                 ):
         check_site_method(site, method)
         if head_reduce not in ("mean", "max"): raise ValueError(f"head_reduce={head_reduce!r}; use 'mean' or 'max'.")
         self.model, self.site, self.method, self.head_reduce = model, site, method, head_reduce
-        self.attn_layer = attn_layer
+        self.attn_layer, self.ssmix_ratio, self.clean_logits = attn_layer, ssmix_ratio, None
         self.step, self.handles = None, []
         if site == "none": return
         try: self.parts = p = find_parts(model)
@@ -181,7 +183,7 @@ class Mixer:
         cfg = getattr(model, "config", None)
         self.special_ids = list(special_ids) if special_ids is not None else default_special_ids(cfg)
         self._content_kw = "content_a" in inspect.signature(mix).parameters
-        self._install(site)
+        if method != "ssmix": self._install(site)   # SSMix edits the input ids: no hook
 
     def _install(self, site:str):
         p, add = self.parts, self.handles.append
@@ -298,8 +300,9 @@ class Mixer:
                  perm:Tensor, # (B,) partner index from `sample_pairs`
                  generator:torch.Generator|None=None, # draws k (layer site) and stitchup's choices
                  forward=None, # callable used for the forward pass (e.g. an Accelerate-wrapped model); default the model
+                 labels:Tensor|None=None, # (B,) classes: SSMix's saliency needs them
                 ) -> tuple[Tensor, Tensor]:
-        "Logits of the mixed batch and the label weight (B,) of each first example."
+        "Logits of the mixed batch and the label weight (B,) of each first example (SSMix: clean logits in `clean_logits`)."
         forward = forward or self.model
         B = inputs["input_ids"].shape[0]
         if self.site == "none":
@@ -308,6 +311,7 @@ class Mixer:
         self.step = s = _Step(lam=lam.to(mask.device), perm=perm.to(mask.device), generator=generator, mask=mask,
                               content=content_mask(inputs["input_ids"], mask, self.special_ids))
         try:
+            if self.method == "ssmix": return self._ssmix(inputs, labels, forward)
             if self.site == "layer":
                 s.layer = self.layers[int(torch.randint(len(self.layers), (1,), generator=generator))]
             if self.method == "attentionmix":
@@ -318,6 +322,15 @@ class Mixer:
             return logits, s.weight
         finally:
             self.step = None
+
+    def _ssmix(self, inputs:dict, labels:Tensor|None, forward) -> tuple[Tensor, Tensor]:
+        "SSMix (`ssmix.ssmix_forward`): a's least salient spans take b's most salient; keeps the clean logits."
+        if labels is None: raise ValueError("method 'ssmix' needs the batch's labels: mixer(inputs, lam, perm, labels=labels)")
+        s = self.step
+        out = ssmix_forward(lambda **kw: forward(**kw).logits, self.model.get_input_embeddings(), inputs, labels,
+                            s.perm, s.content, self.ssmix_ratio)
+        self.clean_logits = out.clean_logits
+        return out.logits, out.weight
 
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()

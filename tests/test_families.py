@@ -92,6 +92,7 @@ def test_cell(family, site, method):
         assert f"site {site!r}" in str(e) and f"the {family} family" in str(e)
         return
     assert family not in DECODERS or (site != "pooler" and method != "attentionmix")
+    if method == "ssmix": return check_ssmix(family, model, mx, perm)
     full, padded = batch(False), batch(True)
     plain = model(**full).logits
     # 1. a training step: finite loss and gradients
@@ -118,6 +119,25 @@ def test_cell(family, site, method):
     mx.remove()
     assert no_hooks(model) and torch.equal(model(**full).logits, plain)
     RESULTS[(family, site, method)] = "ok"
+
+def check_ssmix(family, model, mx, perm):
+    "SSMix ignores lam (its span is 10% of a's content): finite loss and gradients, the clean pass is the plain model's."
+    padded, labels = batch(True), torch.tensor([0, 1, 2, 1])
+    plain = model(**padded).logits
+    model.train()
+    logits, w = mx(padded, torch.ones(4), perm, labels=labels)
+    loss = (soft_cross_entropy(logits, soft_targets(labels, labels[perm], w, 3))
+            + torch.nn.functional.cross_entropy(mx.clean_logits, labels)) / 2
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert torch.isfinite(loss) and grads and all(torch.isfinite(g).all() for g in grads)
+    assert ((w >= 0) & (w < 1)).all()                    # every example gives up at least one content token
+    model.zero_grad(); model.eval()
+    mx(padded, torch.ones(4), perm, labels=labels)
+    torch.testing.assert_close(mx.clean_logits, plain)   # the saliency pass is the unmixed model
+    mx.remove()
+    assert no_hooks(model) and torch.equal(model(**padded).logits, plain)
+    RESULTS[(family, "embed", "ssmix")] = "ok"
 
 def tiny_tokenizer(path):
     "A word-level fast tokenizer with [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 and a few words, built offline."

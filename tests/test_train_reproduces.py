@@ -1,7 +1,8 @@
 """The training loop, refactored, still produces the very same run records as before (bit for bit).
 
 tests/fixtures/slice_*.json hold the records of two slice runs made with the code of commit cc7059d, before `train()`
-was split into named steps (issue 12). A change that moves a random draw, reorders a floating-point sum or changes
+was split into named steps (issue 12): MixUp at the embed site and TMix at the layer site. (A third, E-Stitchup at the
+layer site, was retired when issue 15 changed E-Stitchup's label weight on purpose: real tokens only.) A change that moves a random draw, reorders a floating-point sum or changes
 a default shows up here as a different loss or metric. Timing, versions, device and git commit are not compared;
 neither are parameters added to `TrainConfig` after the fixture was made.
 """

@@ -92,3 +92,56 @@ def test_gradient_accumulation_gives_the_whole_batch_gradient(tmp_path, rt):
     assert (accumulated - full).abs().max() <= 1e-4 * full.abs().max()
     assert accumulated_loss == pytest.approx(full_loss, rel=1e-4)   # the logged loss too, not twice it
 
+
+
+DDP_SCRIPT = '''
+import json, sys, torch
+from datasets import Dataset
+from transformers import BertConfig, BertForSequenceClassification, PrinterCallback, TrainingArguments
+from embeddings_mixup.data import Collator
+from embeddings_mixup.trainer import MixupTrainer
+torch.manual_seed(0)
+cfg = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+                 max_position_embeddings=32, num_labels=2)
+model = BertForSequenceClassification(cfg)
+g = torch.Generator().manual_seed(0)
+lens = torch.randint(3, 12, (64,), generator=g).tolist()
+ds = Dataset.from_dict({"input_ids": [torch.randint(5, 50, (n,), generator=g).tolist() for n in lens],
+                        "labels": torch.randint(0, 2, (64,), generator=g).tolist()})
+lams = []
+class Spy(MixupTrainer):
+    def compute_loss(self, model, inputs, **kw):
+        before = self._lam_sum
+        out = super().compute_loss(model, inputs, **kw)
+        if model.training: lams.append(self._lam_sum - before)
+        return out
+args = TrainingArguments(sys.argv[1], per_device_train_batch_size=8, gradient_accumulation_steps=2, max_steps=2,
+                         save_strategy="no", report_to="none", use_cpu=True, disable_tqdm=True, logging_steps=1)
+tr = Spy(model=model, args=args, train_dataset=ds, site="embed", lam_per_example=True,
+         data_collator=lambda f: Collator(0)([x["input_ids"] for x in f], [x["labels"] for x in f]))
+tr.remove_callback(PrinterCallback)
+tr.train()
+w = torch.cat([p.detach().flatten() for p in tr.model.parameters()]).double()
+logged = [h["mix_lam"] for h in tr.state.log_history if "loss" in h]
+json.dump({"world": tr.args.world_size, "lams": lams, "mix_lam": logged,
+           "weights": [float(w.sum()), float((w * w).sum())]},
+          open(f"{sys.argv[1]}/rank{tr.args.process_index}.json", "w"))
+torch.distributed.barrier(); torch.distributed.destroy_process_group()   # gloo aborts at exit otherwise
+'''
+
+
+def test_two_processes_draw_their_own_lam_and_log_the_mean(tmp_path):
+    "torchrun, 2 CPU processes (gloo): each rank mixes with its own stream; the logged lam is the mean over ranks."
+    import json, os, subprocess, sys
+    (tmp_path / "ddp.py").write_text(DDP_SCRIPT)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        str(tmp_path / "ddp.py"), str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    r0, r1 = (json.loads((tmp_path / f"rank{i}.json").read_text()) for i in (0, 1))
+    assert r0["world"] == r1["world"] == 2
+    assert len(r0["lams"]) == len(r1["lams"]) == 4 and r0["lams"] != r1["lams"]   # 2 steps x 2 micro-batches, per rank
+    for step in range(2):
+        both = r0["lams"][2 * step:2 * step + 2] + r1["lams"][2 * step:2 * step + 2]
+        assert r0["mix_lam"][step] == pytest.approx(sum(both) / 4) == r1["mix_lam"][step]
+    assert r0["weights"] == r1["weights"]                            # gradients were synchronized

@@ -11,13 +11,15 @@ from typing import Sequence
 
 import torch
 from torch import Tensor, nn
-from .mixup import METHODS, mix, union_mask
+from .mixup import METHODS, mix, union_mask, soft_targets, soft_cross_entropy
+import torch.nn.functional as F
 from .ssmix import ssmix_forward
 from .data import resolve_model
 
 # %% auto #0
 __all__ = ['SITES', 'SITE_METHODS', 'FAMILY_NAMES', 'check_site_method', 'ModelParts', 'find_parts', 'default_mix_layers',
-           'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'load_classifier', 'families_markdown']
+           'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss', 'load_classifier',
+           'families_markdown']
 
 # %% ../nbs/02_model.ipynb #21b6ef0d
 SITES = ("none", "embed", "layer", "encoder", "pooler")
@@ -336,6 +338,27 @@ class Mixer:
     def __exit__(self, *exc): self.remove()
     def __repr__(self): return f"Mixer(site={self.site!r}, method={self.method!r}" + (f", layers={self.layers}" if self.site == "layer" else "") + ")"
 
+
+# %% ../nbs/02_model.ipynb #5e1f0a12
+def mixed_loss(mixer:Mixer, # the run's mixer (site none: the plain loss)
+               inputs:dict, # the batch without labels, on the model's device
+               labels:Tensor, # (B,) classes
+               lam:Tensor, # (B,) coefficients from `sample_lam`
+               perm:Tensor, # (B,) partners from `sample_pairs`
+               num_classes:int, # C
+               generator:torch.Generator|None=None, # the mixing stream (layer k, stitchup's choices)
+               forward=None, # the callable that runs the model (e.g. Accelerate-wrapped); default the mixer's model
+               label_smoothing:float=0.0,
+               clean_loss:bool=False, # average with the clean cross-entropy (SSMix always does)
+              ) -> tuple[Tensor, Tensor, Tensor]: # (loss, logits of the mixed batch, label weight of each first example)
+    "Soft-target cross-entropy of the mixed batch; the mean with the clean loss for SSMix or when `clean_loss`."
+    logits, weight = mixer(inputs, lam, perm, generator=generator, forward=forward, labels=labels)
+    targets = soft_targets(labels, labels[perm.to(labels.device)], weight, num_classes, label_smoothing)
+    loss = soft_cross_entropy(logits.float(), targets)
+    if mixer.site != "none" and (clean_loss or mixer.method == "ssmix"):
+        clean = mixer.clean_logits if mixer.method == "ssmix" else (forward or mixer.model)(**inputs).logits
+        loss = (loss + F.cross_entropy(clean.float(), labels, label_smoothing=label_smoothing)) / 2
+    return loss, logits, weight
 
 # %% ../nbs/02_model.ipynb #68caad74
 def load_classifier(model:str|None=None, # see `embeddings_mixup.data.resolve_model`

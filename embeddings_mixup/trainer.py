@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from transformers import Trainer
 
 from .data import tokenize
-from .mixup import sample_lam, sample_pairs, soft_cross_entropy, soft_targets
-from .model import Mixer
+from .mixup import sample_lam, sample_pairs
+from .model import Mixer, mixed_loss
 from .train import ConfigError, TrainConfig, classification_metrics
 
 # %% auto #0
@@ -140,11 +140,8 @@ class MixupTrainer(Trainer):
         lam = sample_lam(B, m["lam_dist"], m["lam_mean"], m["lam_std"], m["alpha"], m["lam_max"], m["lam_per_example"],
                          generator=gen)
         perm = sample_pairs(B, m["pairing"], generator=gen)
-        logits, weight = self._current_mixer()(inputs, lam, perm, generator=gen, forward=model)
-        targets = soft_targets(labels, labels[perm.to(labels.device)], weight, C, m["label_smoothing"])
-        loss = soft_cross_entropy(logits.float(), targets)
-        if m["clean_loss"] and m["site"] != "none":
-            loss = loss + F.cross_entropy(model(**inputs).logits.float(), labels, label_smoothing=m["label_smoothing"])
+        loss, logits, weight = mixed_loss(self._current_mixer(), inputs, labels, lam, perm, C, gen, model,
+                                          m["label_smoothing"], m["clean_loss"])
         self._lam_sum, self._n = self._lam_sum + lam.mean().item(), self._n + 1
         self._weight_sum = self._weight_sum + weight.detach().float().mean()
         return (loss, {"logits": logits}) if return_outputs else loss

@@ -4,13 +4,14 @@
 
 # %% ../nbs/04_report.ipynb #b6b9e204
 from __future__ import annotations
-import json, math, re, warnings
+import functools, json, math, re, warnings
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from . import stats
 from embeddings_mixup.runs import (
     BUNDLED_MODEL_NAME,
     MIX_KEYS,
@@ -24,27 +25,33 @@ from embeddings_mixup.runs import (
     run_defaults,
     variant_name,
 )
+from .stats import MIN_BOOT, PRED_FILE, bootstrap_ci, holm
+
 
 # %% auto #0
-__all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'TIMING', 'FRONT', 'SEED_STUDY', 'RESULT_COLUMNS', 'run_row',
-           'load_runs', 'select_protocol', 'summarize', 'bootstrap_ci', 'holm', 'paired_test', 'plot_points',
-           'history_frame', 'plot_curves', 'plot_differences', 'reference_table', 'results_table', 'write_results',
-           'results_markdown', 'results_findings', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name',
-           'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name']
+__all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'CALIBRATION', 'TIMING', 'FRONT', 'PAIRED_COLUMNS', 'SEED_STUDY',
+           'RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs', 'select_protocol',
+           'summarize', 'paired_test', 'plot_points', 'history_frame', 'plot_curves', 'plot_differences',
+           'predictions_of', 'reference_table', 'results_table', 'write_results', 'results_markdown',
+           'results_findings', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name', 'model_name',
+           'protocol_id', 'protocol_label', 'protocol_params', 'variant_name', 'bootstrap_ci', 'holm', 'MIN_BOOT',
+           'PRED_FILE']
 
 # %% ../nbs/04_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
 SITE_ORDER = ("none", "embed", "layer", "encoder", "pooler")      # table and plot order
 METHOD_ORDER = ("mixup", "stitchup", "attentionmix")
 _all_ = ["BUNDLED_MODEL_NAME", "MIX_KEYS", "RUN_KEYS", "SEP", "dataset_name", "model_name", "protocol_id",
-         "protocol_label", "protocol_params", "variant_name"]  # from .runs, importable from here as before
+         "protocol_label", "protocol_params", "variant_name",  # from .runs, importable from here as before
+         "bootstrap_ci", "holm", "MIN_BOOT", "PRED_FILE"]  # from .stats, importable from here as before
 
 # %% ../nbs/04_report.ipynb #616c8205
-METRICS = ("accuracy", "precision", "recall", "f1", "loss")
+METRICS = ("accuracy", "precision", "recall", "f1", "loss", "ece", "brier", "nll")
+CALIBRATION = ("ece", "brier", "nll")   # computed from saved predictions only: NaN for a run that keeps none
 TIMING = ("train_seconds", "eval_seconds", "total_seconds", "train_examples_per_s")
 FRONT = ("run_id", "path", "dataset", "variant", "protocol", "protocol_id", "model_name", "site", "method", "seed",
          *[f"{s}_{m}" for s in ("val", "test") for m in METRICS], "selected_epoch", "epochs_run", *TIMING,
-         "device", "mixed_precision_used", "package_version", "git_commit", "num_classes", "synthetic")
+         "metrics_from", "device", "mixed_precision_used", "package_version", "git_commit", "num_classes", "synthetic")
 
 def _f(x) -> float: return float("nan") if x is None else float(x)
 
@@ -64,7 +71,8 @@ def run_row(rec:dict, # a parsed metrics.json
            "site": p["site"], "method": p["method"], "seed": p["seed"]}
     for split, key in (("val", "validation"), ("test", "test")):
         d = rec.get(key) or {}
-        for m in METRICS: row[f"{split}_{m}"] = _f(d.get(m))
+        for m in METRICS: row[f"{split}_{m}"] = float("nan") if m in CALIBRATION else _f(d.get(m))
+    row["metrics_from"] = "metrics.json"
     row["selected_epoch"] = (rec.get("selection") or {}).get("epoch")
     row["epochs_run"] = len(rec.get("history") or [])
     timing = rec.get("timing") or {}
@@ -81,6 +89,44 @@ def run_row(rec:dict, # a parsed metrics.json
         if k not in row: row[k] = v
     row["history"] = list(rec.get("history") or [])
     return row
+
+@functools.lru_cache(maxsize=2048)
+def _read_predictions(path:str, mtime_ns:int) -> dict: return stats.load_predictions(path)
+
+def run_predictions(run_dir:str|Path|None, # a run folder
+                   ) -> dict|None:
+    "The run's saved predictions (split -> (probs, labels), see `stats.load_predictions`), or None if it keeps none."
+    f = Path(run_dir)/PRED_FILE if run_dir is not None else None
+    if f is None or not f.is_file(): return None
+    return _read_predictions(str(f), f.stat().st_mtime_ns)
+
+def _from_predictions(probs:np.ndarray, labels:np.ndarray) -> dict:
+    "accuracy, precision, recall, f1 (as `train.classification_metrics`), loss (= nll), ece, brier, nll."
+    from sklearn.metrics import precision_recall_fscore_support
+    C, pred = probs.shape[1], probs.argmax(1)
+    p, r, _, _ = precision_recall_fscore_support(labels, pred, average="binary" if C == 2 else "macro",
+                                                 zero_division=0, labels=None if C == 2 else list(range(C)))
+    m = stats.prediction_metrics(probs, labels)
+    return {**m, "precision": float(p), "recall": float(r), "loss": m["nll"]}
+
+def prediction_columns(run_dir:str|Path, # a run folder
+                       row:dict|None=None, # its `run_row` (metrics.json), to cross-check the accuracies
+                      ) -> dict:
+    "`val_*`/`test_*` metrics computed from the run's predictions.csv and `metrics_from`; {} when it has none."
+    preds = run_predictions(run_dir)
+    if preds is None: return {}
+    out = {}
+    for split, key in (("val", "validation"), ("test", "test")):
+        if key not in preds: continue
+        p, y = preds[key]
+        for k, v in _from_predictions(p, y).items(): out[f"{split}_{k}"] = v
+        old = (row or {}).get(f"{split}_accuracy", float("nan"))
+        if abs(old - out[f"{split}_accuracy"]) > 1.5 / len(y):        # NaN compares False
+            warnings.warn(f"{run_dir}: {key} accuracy is {out[f'{split}_accuracy']:.4f} from {PRED_FILE} but "
+                          f"{old:.4f} in metrics.json; the report uses {PRED_FILE}. Re-run the run.")
+    both = {"validation", "test"} <= set(preds)
+    out["metrics_from"] = "predictions" if both else f"predictions ({', '.join(preds)}) + metrics.json"
+    return out
 
 def _dataset_key(name:str): return ({"rotten_tomatoes": 0, "sst2": 1}.get(name, 2), name)
 
@@ -121,7 +167,8 @@ def load_runs(root:str|Path="reports/runs", # folder searched recursively for me
         if not isinstance(rec, dict): skipped["unreadable"] += 1; continue
         if rec.get("schema") != SCHEMA: skipped[f"schema {rec.get('schema')}"] += 1; continue
         if rec.get("status") != "complete": skipped[str(rec.get("status"))] += 1; continue
-        rows.append(run_row(rec, f))
+        row = run_row(rec, f)
+        rows.append({**row, **prediction_columns(f.parent, row)})
     if verbose and skipped:
         print(f"load_runs: {len(rows)} complete run(s) under {root}; skipped {sum(skipped.values())} "
               f"({', '.join(f'{n} {s}' for s, n in sorted(skipped.items()))})")
@@ -193,11 +240,11 @@ def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
     return g[~dup]
 
 def summarize(runs:pd.DataFrame, # from `load_runs`
-              metrics:Sequence[str]=("accuracy", "f1"), # any of accuracy, precision, recall, f1, loss
+              metrics:Sequence[str]=("accuracy", "f1"), # any of `METRICS` (ece, brier, nll: runs with predictions)
               splits:Sequence[str]=("val", "test"),
               by:Sequence[str]=("dataset", "variant"), # grouping columns
              ) -> pd.DataFrame:
-    "Per group: n, seeds, model, protocol, and mean and std of each split × metric."
+    "Per group: n, n_predictions, seeds, model, protocol, and mean and std of each split × metric."
     cols = [f"{s}_{m}" for s in splits for m in metrics]
     missing = [c for c in [*by, *cols] if c not in runs.columns]
     if missing:
@@ -210,6 +257,7 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
         row = dict(zip(by, keys))
         if "seed" in g and "protocol_id" in g and "seed" not in by: g = _first_per_seed(g, f"summarize: {row}")
         row["n"] = len(g)
+        if "metrics_from" in g: row["n_predictions"] = int((g["metrics_from"] == "predictions").sum())
         row["seeds"] = ",".join(str(s) for s in sorted(g["seed"]))
         row["model"] = ", ".join(sorted(set(map(str, g["model_name"])))) if "model_name" in g else None
         row["protocol"] = " | ".join(sorted(set(map(str, g["protocol"])))) if "protocol" in g else None
@@ -229,81 +277,80 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
     )
 
 # %% ../nbs/04_report.ipynb #6b144dff
-def bootstrap_ci(diffs:Sequence[float], # paired differences
-                 n_boot:int=10_000, # resamples
-                 level:float=0.95, # coverage of the interval
-                 seed:int=0, # seed of numpy's default_rng: the same input gives the same interval
-                ) -> tuple[float, float]:
-    "Percentile bootstrap CI of the mean of `diffs`; (nan, nan) with fewer than 2 values."
-    d = np.asarray(diffs, dtype=float)
-    d = d[~np.isnan(d)]
-    if len(d) < 2: return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
-    a = (1 - level) / 2 * 100
-    lo, hi = np.percentile(means, [a, 100 - a])
-    return float(lo), float(hi)
+_SPLIT = {"val": "validation", "test": "test"}
+_READABLE = {"accuracy": "accuracy", "f1": "F1", "ece": "ECE", "brier": "Brier score", "nll": "NLL", "loss": "loss",
+             "precision": "precision", "recall": "recall"}
 
-def _pair_stats(d:np.ndarray) -> dict:
-    from scipy import stats
-    n, notes = len(d), []
-    out = dict(mean_diff=float(d.mean()) if n else float("nan"), ci_low=float("nan"), ci_high=float("nan"),
-               p_paired_ttest=float("nan"), p_wilcoxon=float("nan"))
-    if n < 2: notes.append("fewer than 2 pairs: no CI or p-values")
-    else:
-        if n >= 3: out["ci_low"], out["ci_high"] = bootstrap_ci(d)
-        else: notes.append("2 pairs: no bootstrap CI (it would be just the two differences)")
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            out["p_paired_ttest"] = float(stats.ttest_rel(d, np.zeros_like(d)).pvalue)
-            if n >= 5:
-                try: out["p_wilcoxon"] = float(stats.wilcoxon(d).pvalue)
-                except ValueError as e: notes.append(f"Wilcoxon: {e}")
-            else: notes.append(f"Wilcoxon needs n_pairs >= 5 (have {n})")
-    return out, notes
+def _readable(metric:str) -> str:
+    "test_accuracy -> 'test accuracy', val_ece -> 'validation ECE'."
+    split, _, name = metric.partition("_")
+    return f"{_SPLIT.get(split, split)} {_READABLE.get(name, name)}"
 
-def holm(pvalues:Sequence[float], # raw p-values of one family of tests; NaN = no test
-        ) -> np.ndarray:
-    "Holm-Bonferroni adjusted p-values, in the input order; NaN stays NaN and is not counted as a test."
-    p = np.asarray(pvalues, dtype=float)
-    out, ok = np.full(p.shape, np.nan), ~np.isnan(p)
-    m, running = int(ok.sum()), 0.0
-    for k, i in enumerate(np.flatnonzero(ok)[np.argsort(p[ok], kind="stable")]):
-        running = max(running, min(1.0, (m - k) * p[i]))   # step-down, kept monotone
-        out[i] = running
-    return out
+def _example_p(m:pd.DataFrame, # paired runs (merged, suffixes _v and _b; columns seed, path_v, path_b)
+               metric:str, # a run column such as test_accuracy
+              ) -> tuple[float, str]:
+    "p of `stats.example_test` over the paired runs' per-example terms, or (NaN, why not)."
+    split, _, name = metric.partition("_")
+    if split not in _SPLIT or name not in stats.EXAMPLE_METRICS or m.empty: return float("nan"), ""
+    a, b = [], []
+    for r in m.itertuples():
+        pv, pb = run_predictions(r.path_v), run_predictions(r.path_b)
+        if pv is None or pb is None or _SPLIT[split] not in pv or _SPLIT[split] not in pb:
+            return float("nan"), f"no example-level test: seed {r.seed} lacks {PRED_FILE} on one side"
+        (p1, y1), (p2, y2) = pv[_SPLIT[split]], pb[_SPLIT[split]]
+        if len(y1) != len(y2) or (y1 != y2).any():
+            raise ValueError(f"seed {r.seed}: {r.path_v} and {r.path_b} hold different {_SPLIT[split]} labels: "
+                             "not the same examples in the same order, so they cannot be paired example by example.")
+        a.append(stats.per_example(p1, y1, name)); b.append(stats.per_example(p2, y2, name))
+    return stats.example_test(np.vstack(a), np.vstack(b)), ""
+
+PAIRED_COLUMNS = ("dataset", "variant", "baseline", "metric", "n_pairs", "seeds", "baseline_mean", "variant_mean",
+                  "mean_diff", "sd_diff", "t_low", "t_high", "boot_low", "boot_high", "p_paired_ttest", "p_holm",
+                  "p_signflip", "p_example", "finding", "note")
+
+def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, metric:str, level:float,
+              min_boot:int) -> dict:
+    "One variant's paired comparison with the baseline (see `paired_test`)."
+    m = var.merge(base, on=["seed", "protocol_id"], suffixes=("_v", "_b"))
+    m = m[m[f"{metric}_v"].notna() & m[f"{metric}_b"].notna()].sort_values("seed")
+    d = (m[f"{metric}_v"] - m[f"{metric}_b"]).to_numpy(float)
+    s = stats.paired_stats(d, level, min_boot)
+    p_ex, why = _example_p(m, metric)
+    notes = [] if len(d) >= 2 else ["fewer than 2 pairs: no interval or t-test"]
+    if base.empty: notes.insert(0, f"no {baseline!r} runs for {ds}")
+    unpaired = len(var) - len(m)
+    if unpaired: notes.append(f"{unpaired} run(s) without a {baseline} run of the same seed and protocol with {metric}")
+    if why: notes.append(why)
+    return {"dataset": ds, "variant": v, "baseline": baseline, "metric": metric, "n_pairs": len(d),
+            "seeds": ",".join(str(x) for x in m["seed"]),
+            "baseline_mean": float(m[f"{metric}_b"].mean()) if len(m) else float("nan"),
+            "variant_mean": float(m[f"{metric}_v"].mean()) if len(m) else float("nan"),
+            "mean_diff": s["mean"], "sd_diff": s["sd"], "t_low": s["low"], "t_high": s["high"],
+            "boot_low": s["boot_low"], "boot_high": s["boot_high"], "p_paired_ttest": s["p_t"],
+            "p_signflip": s["p_signflip"], "p_example": p_ex,
+            "finding": stats.findings_line(ds, f"`{v}`", d, _readable(metric), level, p_example=p_ex),
+            "note": "; ".join(notes)}
 
 def paired_test(runs:pd.DataFrame, # from `load_runs`
                 baseline:str="none", # the variant everything is compared with
-                metric:str="test_accuracy", # a run column, e.g. val_accuracy, test_f1
+                metric:str="test_accuracy", # a run column, e.g. val_accuracy, test_f1, test_ece
+                level:float=0.95, # coverage of the intervals
+                min_boot:int=MIN_BOOT, # fewer pairs: no bootstrap interval
                ) -> pd.DataFrame:
-    "Per (dataset, variant): differences paired by seed, bootstrap CI, t-test (raw, Holm per dataset), Wilcoxon."
+    "Per (dataset, variant): differences paired by seed, t-interval, t-test (raw, Holm per dataset), example-level p."
     if metric not in runs.columns:
-        raise KeyError(f"paired_test: no column {metric!r}; e.g. val_accuracy, test_accuracy, test_f1.")
+        raise KeyError(f"paired_test: no column {metric!r}; e.g. val_accuracy, test_accuracy, test_f1, test_ece.")
     rows = []
     for ds in sorted(runs["dataset"].unique(), key=_dataset_key):
         sub = runs[runs["dataset"] == ds]
         base = _first_per_seed(sub[sub["variant"] == baseline], f"{ds}/{baseline}")
         for v in sorted(set(sub["variant"]) - {baseline}, key=_variant_key):
             var = _first_per_seed(sub[sub["variant"] == v], f"{ds}/{v}")
-            m = var.merge(base, on=["seed", "protocol_id"], suffixes=("_v", "_b"))
-            m = m[m[f"{metric}_v"].notna() & m[f"{metric}_b"].notna()].sort_values("seed")
-            d = (m[f"{metric}_v"] - m[f"{metric}_b"]).to_numpy(float)
-            stats_, notes = _pair_stats(d)
-            if base.empty: notes.insert(0, f"no {baseline!r} runs for {ds}")
-            unpaired = len(var) - len(m)
-            if unpaired: notes.append(f"{unpaired} run(s) without a {baseline} run of the same seed and protocol")
-            rows.append({"dataset": ds, "variant": v, "baseline": baseline, "metric": metric, "n_pairs": len(d),
-                         "seeds": ",".join(str(s) for s in m["seed"]),
-                         "baseline_mean": float(m[f"{metric}_b"].mean()) if len(m) else float("nan"),
-                         "variant_mean": float(m[f"{metric}_v"].mean()) if len(m) else float("nan"),
-                         **stats_, "note": "; ".join(notes)})
-    cols = ["dataset", "variant", "baseline", "metric", "n_pairs", "seeds", "baseline_mean", "variant_mean",
-            "mean_diff", "ci_low", "ci_high", "p_paired_ttest", "p_holm", "p_wilcoxon", "note"]
-    df = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
-    df.insert(
-        cols.index("p_holm"), "p_holm", df.groupby("dataset")["p_paired_ttest"].transform(holm) if len(df) else []
-    )
+            rows.append(_pair_row(ds, v, var, base, baseline, metric, level, min_boot))
+    df = pd.DataFrame(rows, columns=[c for c in PAIRED_COLUMNS if c != "p_holm"])
+    df.insert(PAIRED_COLUMNS.index("p_holm"), "p_holm",
+              df.groupby("dataset")["p_paired_ttest"].transform(holm) if len(df) else [])
+    df["n_pairs"] = df["n_pairs"].astype(int)
     return df
 
 # %% ../nbs/04_report.ipynb #e3e0fe0e
@@ -387,14 +434,14 @@ def plot_curves(runs:pd.DataFrame, # from `load_runs`
 def plot_differences(paired:pd.DataFrame, # from `paired_test`
                      path:str|Path|None=None, # also save the figure here
                     ):
-    "Forest plot: mean paired difference with its bootstrap 95% CI per variant, p of the paired t-test beside it."
+    "Forest plot: mean paired difference with its t-based 95% interval per variant, p of the paired t-test beside it."
     paired = paired[paired["n_pairs"] > 0].reset_index(drop=True)
     if paired.empty: raise ValueError("plot_differences: no variant has any pair with the baseline.")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7.5, 0.45*len(paired) + 1.6))
     y = np.arange(len(paired))
-    lo = (paired["mean_diff"] - paired["ci_low"]).fillna(0).clip(lower=0)
-    hi = (paired["ci_high"] - paired["mean_diff"]).fillna(0).clip(lower=0)
+    lo = (paired["mean_diff"] - paired["t_low"]).fillna(0).clip(lower=0)
+    hi = (paired["t_high"] - paired["mean_diff"]).fillna(0).clip(lower=0)
     ax.errorbar(paired["mean_diff"], y, xerr=[lo, hi], fmt="o", color="C0", capsize=4)
     ax.axvline(0, color="0.3", lw=1)
     for i, r in paired.iterrows():
@@ -403,10 +450,19 @@ def plot_differences(paired:pd.DataFrame, # from `paired_test`
     ax.set_yticks(y, [f"{r.dataset}: {r.variant} (n={r.n_pairs})" for r in paired.itertuples()])
     ax.set_ylim(len(paired) - 0.5, -0.5)
     b, m = paired["baseline"].iloc[0], paired["metric"].iloc[0]
-    ax.set_xlabel(f"{m}: variant − {b}, paired by seed (bars: 95% bootstrap CI; p: paired t-test)")
+    ax.set_xlabel(f"{m}: variant − {b}, paired by seed (bars: 95% t-interval; p: paired t-test)")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+def predictions_of(runs:pd.DataFrame, # from `load_runs`
+                   missing:str="skip", # a run without predictions.csv: "skip" (printed with a count) or "raise"
+                  ) -> pd.DataFrame:
+    "The long frame of `stats.predictions_frame` (dataset, variant, seed, protocol_id, split, probs, labels)."
+    if runs.empty: return stats.predictions_frame([], keys=("dataset", "variant", "seed", "protocol_id"))
+    cols = ["dataset", "variant", "seed", "protocol_id", "path"]
+    return stats.predictions_frame(runs[cols], keys=tuple(cols[:4]), missing=missing)
+
 
 # %% ../nbs/04_report.ipynb #8b50f05c
 SEED_STUDY = pd.DataFrame({
@@ -455,57 +511,46 @@ def reference_table(summary:pd.DataFrame, # from `summarize` (needs val_accuracy
 
 # %% ../nbs/04_report.ipynb #dfb07818
 RESULT_COLUMNS = (
-    "dataset",
-    "variant",
-    "n",
-    "seeds",
-    "model",
-    "protocol",
-    "val_acc_mean",
-    "val_acc_std",
-    "test_acc_mean",
-    "test_acc_std",
-    "test_f1_mean",
-    "test_f1_std",
-    "diff_of",
-    "n_pairs",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-    "p_paired_ttest",
-    "p_holm",
-    "p_wilcoxon",
+    "dataset", "variant", "n", "seeds", "model", "protocol", "metrics_from",
+    "val_acc_mean", "val_acc_std", "test_acc_mean", "test_acc_std", "test_f1_mean", "test_f1_std",
+    "n_calibrated", "test_ece_mean", "test_ece_std", "test_brier_mean", "test_brier_std",
+    "test_nll_mean", "test_nll_std",
+    "diff_of", "n_pairs", "diff_mean", "diff_t_low", "diff_t_high", "diff_boot_low", "diff_boot_high",
+    "p_paired_ttest", "p_holm", "p_example",
+    "ece_n_pairs", "ece_diff_mean", "ece_diff_t_low", "ece_diff_t_high", "p_ece_ttest", "p_ece_holm",
+    "finding",
 )
+
+def _source(n:int, k:int) -> str:
+    "Where a row's metrics come from: k of its n runs keep predictions."
+    return "predictions" if k == n else "metrics.json" if k == 0 else f"mixed: {k} of {n} runs from predictions"
 
 def results_table(runs:pd.DataFrame, # from `load_runs`
                   baseline:str="none", # the variant the others are compared with
-                  metric:str="test_accuracy", # the metric of the paired comparison
+                  metric:str="test_accuracy", # the metric of the main paired comparison (and of `finding`)
+                  calibration:str="test_ece", # the calibration metric compared the same way
+                  level:float=0.95, # coverage of the intervals
                  ) -> pd.DataFrame:
-    "Per (dataset, variant): n, val/test accuracy and test F1 mean ± std, and the paired difference with the baseline."
+    "Per (dataset, variant): n, accuracy, F1 and calibration mean ± std, paired differences with the baseline."
     if runs.empty: return pd.DataFrame(columns=list(RESULT_COLUMNS))   # no complete run yet
-    s = summarize(runs, metrics=("accuracy", "f1"), splits=("val", "test"))
+    if "metrics_from" not in runs: runs = runs.assign(metrics_from="metrics.json")
+    s = summarize(runs, metrics=("accuracy", "f1", "ece", "brier", "nll"), splits=("val", "test"))
     s = s.rename(columns={"val_accuracy_mean": "val_acc_mean", "val_accuracy_std": "val_acc_std",
                           "test_accuracy_mean": "test_acc_mean", "test_accuracy_std": "test_acc_std"})
-    p = paired_test(runs, baseline, metric).rename(
-        columns={"mean_diff": "diff_mean", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
-    )
-    df = s.merge(
-        p[[
-            "dataset",
-            "variant",
-            "n_pairs",
-            "diff_mean",
-            "diff_ci_low",
-            "diff_ci_high",
-            "p_paired_ttest",
-            "p_holm",
-            "p_wilcoxon",
-        ]],
-        on=["dataset", "variant"],
-        how="left",
-    )
+    s["metrics_from"] = [_source(n, k) for n, k in zip(s["n"], s["n_predictions"])]
+    s["n_calibrated"] = s["n_predictions"]
+    main = paired_test(runs, baseline, metric, level).rename(columns={
+        "mean_diff": "diff_mean", "t_low": "diff_t_low", "t_high": "diff_t_high", "boot_low": "diff_boot_low",
+        "boot_high": "diff_boot_high"})
+    cal = paired_test(runs, baseline, calibration, level).rename(columns={
+        "n_pairs": "ece_n_pairs", "mean_diff": "ece_diff_mean", "t_low": "ece_diff_t_low",
+        "t_high": "ece_diff_t_high", "p_paired_ttest": "p_ece_ttest", "p_holm": "p_ece_holm"})
+    keys = ["dataset", "variant"]
+    df = s.merge(main[keys + [c for c in RESULT_COLUMNS if c in main and c not in s]], on=keys, how="left")
+    df = df.merge(cal[keys + [c for c in RESULT_COLUMNS if c in cal and c.startswith(("ece_", "p_ece"))]], on=keys,
+                  how="left")
     df["diff_of"] = f"{metric} vs {baseline}"
-    df["n_pairs"] = df["n_pairs"].fillna(0).astype(int)
+    for c in ("n_pairs", "ece_n_pairs"): df[c] = df[c].fillna(0).astype(int)
     return df[list(RESULT_COLUMNS)]
 
 def write_results(runs:pd.DataFrame, # from `load_runs`
@@ -524,16 +569,18 @@ def write_results(runs:pd.DataFrame, # from `load_runs`
     df.to_csv(path, index=False, float_format="%.6g")
     return df
 
+def _nan(x) -> bool: return x is None or (isinstance(x, float) and math.isnan(x))
+
 def _fmt(x, digits:int=3, sign:bool=False) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)): return "–"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+    if _nan(x): return "–"
+    return (f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}").replace("-", "−")
 
 def _pm(mean, std, digits:int=3) -> str:
-    if mean is None or math.isnan(mean): return "–"
-    return _fmt(mean, digits) if std is None or math.isnan(std) else f"{_fmt(mean, digits)} ± {_fmt(std, digits)}"
+    if _nan(mean): return "–"
+    return _fmt(mean, digits) if _nan(std) else f"{_fmt(mean, digits)} ± {_fmt(std, digits)}"
 
 def _p(p) -> str:
-    if p is None or math.isnan(p): return "–"
+    if _nan(p): return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 def _compared(df:pd.DataFrame) -> tuple[str, str]:
@@ -542,82 +589,76 @@ def _compared(df:pd.DataFrame) -> tuple[str, str]:
     metric, _, base = diff_of.partition(" vs ")
     return metric, base
 
-def _with_holm(df:pd.DataFrame) -> pd.DataFrame:
-    "A results table from before `p_holm` existed gets it computed from `p_paired_ttest`."
-    if "p_holm" in df: return df
-    df = df.copy()
-    df["p_holm"] = df.groupby("dataset")["p_paired_ttest"].transform(holm)
-    return df
+# %% ../nbs/04_report.ipynb #a7e2c5d1
+def _diff(mean, lo, hi, n_pairs:int, n:int, digits:int) -> str:
+    "`+0.012 [−0.003, +0.027]`, with (n=k) when fewer pairs than runs; – without pairs."
+    if n_pairs == 0: return "no pairs"
+    out = _fmt(mean, digits, sign=True)
+    if not _nan(lo): out += f" [{_fmt(lo, digits, True)}, {_fmt(hi, digits, True)}]"
+    return out + (f" (n={n_pairs})" if n_pairs != n else "")
+
+def _md_row(r, base:str, multi_protocol:bool, digits:int) -> list[str]:
+    "The cells of one results row."
+    ece = "–" if r.n_calibrated == 0 else _pm(r.test_ece_mean, r.test_ece_std, digits) + (
+        f" (n={r.n_calibrated})" if r.n_calibrated != r.n else "")
+    if r.variant == base: tail = ["baseline", "", "", "", "baseline", ""]
+    else:
+        tail = [_diff(r.diff_mean, r.diff_t_low, r.diff_t_high, r.n_pairs, r.n, digits), _p(r.p_paired_ttest),
+                _p(r.p_holm), _p(r.p_example),
+                "–" if r.ece_n_pairs == 0 else _diff(r.ece_diff_mean, r.ece_diff_t_low, r.ece_diff_t_high,
+                                                     r.ece_n_pairs, r.n_calibrated, digits), _p(r.p_ece_holm)]
+    return [r.dataset, f"`{r.variant}`", *([r.protocol] if multi_protocol else []), str(r.n),
+            _pm(r.val_acc_mean, r.val_acc_std, digits), _pm(r.test_acc_mean, r.test_acc_std, digits),
+            _pm(r.test_f1_mean, r.test_f1_std, digits), ece, *tail]
 
 def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      digits:int=3,
                     ) -> str:
-    "A Markdown table of the results: mean ± std over seeds, n, the paired difference with its CI and p-value."
+    "A Markdown table of the results: mean ± std over seeds, n, ECE, paired differences with t-intervals and p-values."
     if df.empty: return "_No complete runs yet._\n"
-    df = _with_holm(df)
+    missing = [c for c in RESULT_COLUMNS if c not in df]
+    if missing: raise KeyError(f"results_markdown: no column(s) {missing}: a results.csv from before issue 18; "
+                               "regenerate it with write_results (cd nbs && papermill summary.ipynb ...).")
     metric, base = _compared(df)
     short = metric.replace("test_", "test ").replace("val_", "val ").replace("accuracy", "acc")
-    multi_protocol = int("protocol" in df and df.groupby("dataset")["protocol"].nunique().max() > 1)
+    multi_protocol = bool(df.groupby("dataset")["protocol"].nunique().max() > 1)
     head = ["dataset", "variant", *(["protocol"] if multi_protocol else []), "n", "val acc", "test acc", "test F1",
-            f"Δ {short} vs {base} [95% CI]", "p (paired t-test)", "p (Holm)"]
-    lines = [
-        "| " + " | ".join(head) + " |",
-        "|" + "|".join(["---"] * 2 + ["---"] * multi_protocol + ["--:"] * (len(head) - 2 - multi_protocol)) + "|",
-    ]
+            "test ECE", f"Δ {short} vs {base} [95% t-interval]", "p (paired t)", "p (Holm)",
+            "p (examples, these models)", "Δ test ECE [95% t-interval]", "p (ECE, Holm)"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join(["---"] * (2 + multi_protocol) + ["--:"] * (len(head) - 2 - multi_protocol)) + "|"]
     for r in df.itertuples():
-        if r.variant == base: diff, p, ph = "baseline", "", ""
-        elif r.n_pairs == 0: diff, p, ph = "no pairs", "–", "–"
-        else:
-            diff = _fmt(r.diff_mean, digits, sign=True)
-            if not math.isnan(r.diff_ci_low):
-                diff += f" [{_fmt(r.diff_ci_low, digits, True)}, {_fmt(r.diff_ci_high, digits, True)}]"
-            diff += f" (n={r.n_pairs})" if r.n_pairs != r.n else ""
-            p, ph = _p(r.p_paired_ttest), _p(r.p_holm)
-        cells = [r.dataset, f"`{r.variant}`", *([r.protocol] if multi_protocol else []), str(r.n),
-                 _pm(r.val_acc_mean, r.val_acc_std, digits), _pm(r.test_acc_mean, r.test_acc_std, digits),
-                 _pm(r.test_f1_mean, r.test_f1_std, digits), diff, p, ph]
+        cells = _md_row(r, base, multi_protocol, digits)
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    old = df[df["metrics_from"] != "predictions"]
+    if len(old):
+        where = ", ".join(dict.fromkeys(old["dataset"]))
+        lines += ["", f"ECE –: {len(old)} of {len(df)} rows ({where}) come (wholly or partly) from runs that keep no "
+                  f"`{PRED_FILE}` (run before predictions were saved); their accuracy and F1 are read from "
+                  "`metrics.json`, and calibration needs the probabilities: it is filled in when they are re-run."]
     return "\n".join(lines) + "\n"
 
 def results_findings(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      alpha:float=0.05, # level of the Holm-adjusted paired t-test
-                     digits:int=3,
                     ) -> str:
-    "Markdown bullets, one per dataset: seeds, variants that differ from the baseline after Holm, range of differences."
+    "Markdown: per dataset its seed pairs and Holm verdict, then each variant's finding (what its interval rules out)."
     if df.empty: return ""
-    df = _with_holm(df)
     metric, base = _compared(df)
-    what = metric.replace("_", " ")
     out = []
     for ds in sorted(df["dataset"].unique(), key=_dataset_key):
         g = df[(df["dataset"] == ds) & (df["variant"] != base) & (df["n_pairs"] > 0)]
         if g.empty: out.append(f"- **{ds}**: no variant has a paired `{base}` run yet."); continue
-        tested = g[g["p_holm"].notna()]
-        lo, hi = int(g["n_pairs"].min()), int(g["n_pairs"].max())
+        tested, (lo, hi) = g[g["p_holm"].notna()], (int(g["n_pairs"].min()), int(g["n_pairs"].max()))
         pairs = f"{lo} seed pair{'s'*(lo != 1)}" if lo == hi else f"{lo}–{hi} seed pairs"
         sig = tested[tested["p_holm"] < alpha].sort_values("diff_mean", ascending=False)
         if tested.empty: verdict = "too few seed pairs for a test (the paired t-test needs 2)"
         elif len(sig):
-            found = "; ".join(
-                f"`{r.variant}` {_fmt(r.diff_mean, digits, True)} (Holm p = {_p(r.p_holm)})" for r in sig.itertuples()
-            )
-            verdict = (
-                f"{len(sig)} of {len(tested)} variants differ from `{base}` at p < {alpha:g} after Holm's correction:"
-                f" {found}"
-            )
-        else:
-            verdict = (
-                f"no variant differs from `{base}` at p < {alpha:g} after Holm's correction for {len(tested)}"
-                f" comparison{'s'*(len(tested) != 1)}"
-            )
-        best, worst = g.loc[g["diff_mean"].idxmax()], g.loc[g["diff_mean"].idxmin()]
-        spread = (
-            f"The mean difference is {_fmt(best.diff_mean, digits, True)} (`{best.variant}`)."
-            if len(g) == 1
-            else (
-                f"The mean differences run from {_fmt(worst.diff_mean, digits, True)} (`{worst.variant}`) to"
-                f" {_fmt(best.diff_mean, digits, True)} (`{best.variant}`)."
-            )
-        )
-        out.append(f"- **{ds}** ({pairs}, {what}): {verdict}. {spread}")
+            found = "; ".join(f"`{r.variant}` {_fmt(r.diff_mean, 3, True)} (Holm p = {_p(r.p_holm)})"
+                              for r in sig.itertuples())
+            verdict = (f"{len(sig)} of {len(tested)} variants differ from `{base}` at p < {alpha:g} after Holm's "
+                       f"correction: {found}")
+        else: verdict = (f"no variant differs from `{base}` at p < {alpha:g} after Holm's correction for "
+                         f"{len(tested)} comparison{'s'*(len(tested) != 1)}")
+        out.append(f"- **{ds}** ({pairs}, {_readable(metric)}): {verdict}.")
+        out += [f"  - {f}" for f in g["finding"] if isinstance(f, str)]
     return "\n".join(out) + "\n"

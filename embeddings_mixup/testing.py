@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .runs import _hash6, dataset_name, run_defaults
 from .train import SELECTION_RULE
 
 # %% auto #0
-__all__ = ['fake_record', 'fake_run']
+__all__ = ['fake_record', 'fake_predictions', 'fake_run']
 
 # %% ../nbs/08_testing.ipynb #26a300e3
 def fake_record(site:str="none", method:str="mixup", seed:int=1,
@@ -55,13 +57,40 @@ def fake_record(site:str="none", method:str="mixup", seed:int=1,
                        "train_examples_per_s": 100.0},
             "error": None if status != "failed" else "RuntimeError: boom"}
 
+def fake_predictions(acc:float, # the accuracy the predictions must have (rounded to a multiple of 1/n)
+                     n:int=200, # examples
+                     seed:int=0, # which examples are right, and the confidences
+                     confidence:float=0.8, # mean top-label probability: the ECE is about |acc - confidence|
+                     classes:int=2,
+                     label_seed:int=0, # the labels: equal for every run of a dataset, so runs pair example by example
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    "Synthetic (probs (n,C), labels (n,)) whose arg-max accuracy is exactly round(acc*n)/n."
+    y = np.random.default_rng(label_seed).integers(0, classes, n)
+    rng = np.random.default_rng(seed)
+    right = np.zeros(n, bool); right[rng.permutation(n)[:round(acc * n)]] = True
+    pred = np.where(right, y, (y + rng.integers(1, classes, n)) % classes)
+    conf = np.clip(rng.normal(confidence, 0.05, n), 1/classes + 0.01, 0.999)
+    p = np.repeat(((1 - conf) / (classes - 1))[:, None], classes, 1)
+    p[np.arange(n), pred] = conf
+    return p, y
+
 def fake_run(root:str|Path, # a temporary folder; never reports/
-             *args, **kwargs) -> Path:
-    "Write `fake_record(*args, **kwargs)` to `root/<run_id>/metrics.json`; returns the run folder."
+             *args,
+             predictions:bool=False, # also write predictions.csv (validation and test) matching val_acc and acc
+             confidence:float=0.8, # mean top-label probability of those predictions
+             n_examples:int=200, # examples per split of those predictions
+             **kwargs) -> Path:
+    "Write `fake_record(*args, **kwargs)` to `root/<run_id>/metrics.json` (and predictions); returns the run folder."
     root = Path(root)
     if "reports" in root.resolve().parts:
         raise ValueError(f"fake_run refuses to write under {root}: reports/ holds real runs only.")
     rec = fake_record(*args, **kwargs)
     d = root/rec["run_id"]; d.mkdir(parents=True, exist_ok=True)
+    if predictions and rec["status"] == "complete":
+        from embeddings_mixup.stats import save_predictions
+        seed = rec["params"]["seed"] * 1000 + int(rec["run_id"][-6:], 16) % 1000   # runs differ, reruns agree
+        save_predictions(d, {split: fake_predictions(rec[split]["accuracy"], n_examples, seed + i, confidence)
+                             for i, split in enumerate(("validation", "test"))})
     (d/"metrics.json").write_text(json.dumps(rec, indent=1))
     return d
+

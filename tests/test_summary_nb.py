@@ -1,4 +1,4 @@
-"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept per dataset, pooling reported, an unknown id refused, every output written."
+"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept per dataset, pooling reported, an unknown id refused, every output written; with predictions: ECE columns and the reliability diagram."
 import papermill as pm
 import pandas as pd
 import pytest
@@ -14,6 +14,10 @@ def run_summary(runs_root, out_dir, **params):
                                progress_bar=False, kernel_name="python3")
 
 
+def outputs(nb):
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
 @pytest.fixture
 def runs_root(tmp_path):
     root = tmp_path / "runs"
@@ -25,9 +29,19 @@ def runs_root(tmp_path):
     return root
 
 
+@pytest.fixture
+def pred_root(tmp_path):
+    "Runs that keep predictions: 5 seeds, an accuracy gain of 0.02, the variant overconfident (higher ECE)."
+    root = tmp_path / "pred_runs"
+    for s in range(1, 6):
+        fake_run(root, "none", seed=s, acc=0.80 + 0.005 * s, predictions=True, confidence=0.8)
+        fake_run(root, "embed", seed=s, acc=0.82 + 0.005 * s + 0.005 * (s % 2), predictions=True, confidence=0.99)
+    return root
+
+
 def test_summary_keeps_the_main_protocol_and_writes_every_output(runs_root, tmp_path):
     out = tmp_path / "out"
-    run_summary(runs_root, out)
+    nb = run_summary(runs_root, out)
     res = pd.read_csv(out / "results.csv")
     rt = res[res.dataset == "rotten_tomatoes"].set_index("variant")
     assert rt.loc["none", "n"] == 3                                   # the lr-search run is left out, not pooled
@@ -36,13 +50,37 @@ def test_summary_keeps_the_main_protocol_and_writes_every_output(runs_root, tmp_
     assert res[res.dataset == "sst2"].variant.tolist() == ["none"]
     for fig in ("fig_points.png", "fig_curves.png", "fig_differences.png"):
         assert (out / fig).stat().st_size > 10_000, fig
+    # no run keeps predictions: calibration empty, said so, no reliability diagram
+    assert (res.metrics_from == "metrics.json").all() and res.test_ece_mean.isna().all() and (res.n_calibrated == 0).all()
+    assert not (out / "fig_reliability.png").exists()
+    text = outputs(nb)
+    assert "fig_reliability.png: not drawn: no run keeps predictions.csv" in text
+    assert "test_ece: no variant has a pair of runs" in text
+
+
+def test_summary_with_predictions_fills_calibration_and_draws_reliability(pred_root, tmp_path):
+    out = tmp_path / "out"
+    nb = run_summary(pred_root, out)
+    res = pd.read_csv(out / "results.csv").set_index("variant")
+    v = res.loc["embed·mixup·N(0.1,0.015)"]
+    assert (res.metrics_from == "predictions").all() and (res.n_calibrated == 5).all()
+    assert res.test_ece_mean.notna().all() and res.test_brier_mean.notna().all() and res.test_nll_mean.notna().all()
+    assert v.test_ece_mean > res.loc["none", "test_ece_mean"] + 0.05   # confidence 0.99 against 0.8
+    assert v.ece_n_pairs == 5 and v.ece_diff_t_low > 0 and v.p_ece_ttest < 0.05
+    assert v.n_pairs == 5 and v.diff_t_low <= v.diff_mean <= v.diff_t_high and 0 <= v.p_example <= 1
+    assert v.finding.startswith("On rotten_tomatoes, `embed·mixup·N(0.1,0.015)` changes test accuracy by between")
+    assert (out / "fig_reliability.png").stat().st_size > 10_000
+    text = outputs(nb)
+    assert "saved" in text and "fig_reliability.png" in text
+    md = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+                 for o in c.get("outputs", []))
+    assert "| test ECE |" in md and "ECE –" not in md                 # every row from predictions: no fallback note
 
 
 def test_summary_with_every_protocol_pooled_says_so(runs_root, tmp_path):
     out = tmp_path / "out"
     nb = run_summary(runs_root, out, protocol_id=None)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "different protocols are pooled" in text
+    assert "different protocols are pooled" in outputs(nb)
     assert pd.read_csv(out / "results.csv").set_index(["dataset", "variant"]).loc[("rotten_tomatoes", "none"), "n"] == 4
 
 

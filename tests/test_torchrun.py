@@ -16,7 +16,7 @@ TORCHRUN = shutil.which("torchrun") or os.path.join(os.path.dirname(sys.executab
 def test_torchrun_two_processes(rt_dir, tmp_path):
     out = tmp_path / "run"
     params = dict(SMOKE, eval_limit=SMOKE["eval_limit"] + 1, data=str(rt_dir), site="embed", save_model=True,
-                  out_dir=str(out))
+                  warmup_steps=0, out_dir=str(out))   # no warmup: the one optimizer step moves the weights
     from test_cli import _flags
     flags = _flags(**params)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
@@ -28,6 +28,11 @@ def test_torchrun_two_processes(rt_dir, tmp_path):
     assert rec["effective_batch_size"] == SMOKE["batch_size"] * 2
     digests = rec["parameters_sha256"]
     assert len(digests) == 2 and digests[0] == digests[1], digests   # the ranks trained the same model
+    from accelerate.utils import set_seed
+    from embeddings_mixup.model import load_classifier
+    from embeddings_mixup.train import parameters_sha256
+    set_seed(42)   # the default seed: the initial model of this run
+    assert parameters_sha256(load_classifier(None, ["neg", "pos"])) != digests[0]   # ... and it trained
     n = params["eval_limit"]
     assert rec["data"]["split_sizes"]["validation"] == n
     assert rec["evaluated"] == {"validation": n, "test": n}          # each example once, padding removed

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #e7e8bf2a
 from __future__ import annotations
-import json, math, os, platform, subprocess, time
+import contextlib, hashlib, json, math, os, platform, subprocess, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from .mixup import LAM_DISTS, PAIRINGS, sample_lam, sample_pairs, soft_cross_ent
 from .model import Mixer, check_site_method, load_classifier
 
 # %% auto #0
-__all__ = ['WANDB_MODES', 'PRECISIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'ConfigError', 'TrainConfig', 'classification_metrics',
-           'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss', 'subset_split',
-           'epoch_generator', 'Run', 'make_optimizer', 'load_run_data', 'new_record', 'setup', 'training_loss',
-           'train_step', 'epoch_batches', 'train_epoch', 'evaluate', 'select_epoch', 'end_epoch', 'finish', 'close_run',
+__all__ = ['WANDB_MODES', 'PRECISIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'RANK_STRIDE', 'ConfigError', 'TrainConfig',
+           'classification_metrics', 'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss',
+           'subset_split', 'epoch_generator', 'rank_seed', 'resolve_precision', 'Run', 'make_optimizer',
+           'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch',
+           'gather_shards', 'evaluate', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run',
            'train']
 
 # %% ../nbs/03_train.ipynb #d78c03e6
@@ -41,7 +42,8 @@ class TrainConfig:
     method: str = "mixup"             # mixup, stitchup, attentionmix
     seed: int = 42                    # seeds every source of randomness
     epochs: int = 3
-    batch_size: int = 32
+    batch_size: int = 32              # examples per process and micro-batch
+    grad_accum_steps: int = 1         # micro-batches per optimizer step (effective batch: batch x steps x processes)
     lr: float = 5e-5
     max_len: int = 64
     warmup_steps: int = 100
@@ -68,9 +70,10 @@ class TrainConfig:
     bucket: bool = True               # length-bucketed batches (False: fully random batches)
     eval_train: bool = False          # also evaluate on the training set each epoch (slow)
     eval_batch_size: int = 128
-    mixed_precision: str = "auto"     # auto: bf16 on a GPU that has it, else fp32; or no, fp16, bf16
+    mixed_precision: str = "auto"     # auto: bf16 on a GPU that has it, else fp32; no; fp16 (GPU only); bf16
     out_dir: str|None = None          # run folder: metrics.json, history.csv, model/
-    save_model: bool = True           # save the selected model with save_pretrained in out_dir/model
+    save_model: bool = True           # save the selected model (save_pretrained) and its card in out_dir/model
+    hub_model_id: str|None = None     # upload out_dir/model to this Hugging Face Hub repo at the end; None: no upload
     wandb_mode: str = "disabled"      # disabled, offline or online
     wandb_project: str = "embeddings_mixup"
 
@@ -95,7 +98,8 @@ class TrainConfig:
                             ("wandb_mode", WANDB_MODES), ("mixed_precision", PRECISIONS)):
             _check_choice(name, getattr(self, name), valid)
         _check_int(self, ("seed", "warmup_steps"), 0, "a non-negative integer")
-        _check_int(self, ("epochs", "batch_size", "max_len", "eval_batch_size"), 1, "a positive integer")
+        positive = ("epochs", "batch_size", "grad_accum_steps", "max_len", "eval_batch_size")
+        _check_int(self, positive, 1, "a positive integer")
         _check_int(self, ("limit", "eval_limit"), 1, "a positive integer, or None for all examples", none=True)
         _check_number(self, ("lr",), "be a positive number", lambda v: v > 0)
         _check_number(self, ("weight_decay", "grad_clip", "lam_std"), "be a number >= 0", lambda v: v >= 0)
@@ -108,7 +112,15 @@ class TrainConfig:
             if v is not None and (not isinstance(v, str) or not v):
                 raise ConfigError(f"{name}={v!r} must be a non-empty name, or None to detect it.")
         self._check_mix_layers()
+        self._check_hub()
         return self
+
+    def _check_hub(self):
+        if self.hub_model_id is None: return
+        if not isinstance(self.hub_model_id, str) or not self.hub_model_id.strip():
+            raise ConfigError(f"hub_model_id={self.hub_model_id!r} must be a Hub repo id (e.g. 'me/rt-mixup') or None.")
+        if not (self.save_model and self.out_dir):
+            raise ConfigError("hub_model_id uploads out_dir/model: it needs save_model=True and an out_dir.")
 
     def _check_mix_layers(self):
         if self.mix_layers is None: return
@@ -216,16 +228,34 @@ def subset_split(split:dict, n:int|None, seed:int=0) -> dict:
     idx = torch.randperm(len(split["labels"]), generator=torch.Generator().manual_seed(seed))[:n].tolist()
     return {k: [v[i] for i in idx] for k, v in split.items()}
 
+RANK_STRIDE = 1_000_000_007   # a prime far above any seed*epoch mix of one process: ranks never share a stream
+
 def epoch_generator(seed:int, # the run's seed
                     epoch:int, # 1-based epoch
-                    stream:int, # 0: the order of batches; 1: lam, partners and the mix
+                    stream:int, # 0: the order of batches (shared by all ranks); 1: lam, partners and the mix
+                    rank:int=0, # the process (stream 1 differs per rank; rank 0 is the single-process stream)
                    ) -> torch.Generator:
-    "The generator of one epoch's draws: a function of (seed, epoch, stream) only, whatever ran before."
-    return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 101 + stream)
+    "The generator of one epoch's draws: a function of (seed, epoch, stream, rank) only, whatever ran before."
+    return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 101 + stream + rank * RANK_STRIDE)
 
-def _precision(choice:str) -> str:
-    if choice != "auto": return choice
-    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+def rank_seed(seed:int, rank:int) -> int:
+    "The global seed (dropout) of process `rank` after the model is built: `seed` on rank 0, a distinct one elsewhere."
+    return seed if rank == 0 else (seed + rank * RANK_STRIDE) % 2**32
+
+def resolve_precision(choice:str, # mixed_precision: auto, no, fp16 or bf16
+                      cuda:bool|None=None, # a CUDA device is used (None: detect)
+                      cuda_bf16:bool|None=None, # that device supports bf16 (None: detect)
+                     ) -> str:
+    "The precision a run really uses here; `ConfigError` for one this machine would only pretend to use."
+    cuda = torch.cuda.is_available() if cuda is None else cuda
+    if cuda_bf16 is None: cuda_bf16 = cuda and torch.cuda.is_bf16_supported()
+    if choice == "auto": return "bf16" if cuda and cuda_bf16 else "no"
+    if choice == "fp16" and not cuda:
+        raise ConfigError("mixed_precision='fp16' needs a CUDA GPU; on a CPU it would run in fp32 and record fp16. "
+                          "Use 'no' (fp32), 'bf16' (CPU autocast) or 'auto'.")
+    if choice == "bf16" and cuda and not cuda_bf16:
+        raise ConfigError("mixed_precision='bf16' is not supported by this GPU; use 'fp16', 'no' or 'auto'.")
+    return choice
 
 # %% ../nbs/03_train.ipynb #ebb77d1c
 @dataclass
@@ -294,12 +324,14 @@ def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
         "versions": environment(),
         "device": f"{acc.device} ({gpu})",
         "num_processes": acc.num_processes,
+        "effective_batch_size": cfg.batch_size * cfg.grad_accum_steps * acc.num_processes,
         "mixed_precision": acc.mixed_precision,
         "data": None,
         "history": [],
         "selection": None,
         "validation": None,
         "test": None,
+        "evaluated": {},
         "timing": None,
         "error": None,
     }
@@ -314,7 +346,11 @@ def setup(config:TrainConfig|dict, # the run's parameters
     cfg = TrainConfig.from_dict(config) if isinstance(config, dict) else config.validate()
     hf_logging.disable_progress_bar()   # weight loading/saving bars would flood an executed notebook
     t_start, out = time.time(), Path(cfg.out_dir) if cfg.out_dir else None
-    acc = Accelerator(mixed_precision=_precision(cfg.mixed_precision), cpu=not torch.cuda.is_available())
+    precision = resolve_precision(cfg.mixed_precision)
+    if cfg.hub_model_id:   # before any work: an upload that cannot happen stops the run now, not after training
+        from embeddings_mixup.card import check_hub
+        check_hub(cfg.hub_model_id)
+    acc = Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
     set_seed(cfg.seed)
     record = new_record(cfg, acc, out)
     dd, tok, enc, label_names = load_run_data(cfg)
@@ -322,13 +358,16 @@ def setup(config:TrainConfig|dict, # the run's parameters
                       "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
                       "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
     model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
+    if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None
     mixer = Mixer(model, cfg.site, cfg.method, layers=layers, head_reduce=cfg.head_reduce)
     opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
     # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts the
-    # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes
+    # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes;
+    # with gradient accumulation it counts optimizer steps (the micro-batches of one step count once)
     per_process = max(1, math.ceil(len(enc["train"]["labels"]) / cfg.batch_size) // acc.num_processes)
-    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, per_process * acc.num_processes * cfg.epochs)
+    steps = math.ceil(per_process / cfg.grad_accum_steps)
+    sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, steps * acc.num_processes * cfg.epochs)
     wrapped, opt, sched = acc.prepare(model, opt, sched)
     run = Run(cfg, acc, wrapped, mixer, opt, sched, len(label_names), enc=enc, collate=collator_for(tok), tok=tok,
               record=record, out=out, t_start=t_start)
@@ -361,21 +400,27 @@ def training_loss(run:Run, # from `setup`
     return loss, B
 
 def train_step(run:Run, # from `setup`
-               batch:dict, # a collated batch with labels
+               batch:dict|list[dict], # a collated batch with labels, or the micro-batches of one accumulated step
                generator:torch.Generator, # see `training_loss`
-              ) -> tuple[float, int]: # (loss, number of examples)
-    "One optimizer step: loss, backward, gradient clipping (before the step), optimizer and schedule step."
-    loss, B = training_loss(run, batch, generator)
+              ) -> tuple[float, int]: # (mean loss per example, number of examples)
+    "One optimizer step: loss and backward per micro-batch, gradient clipping (before the step), optimizer, schedule."
+    micro = [batch] if isinstance(batch, dict) else list(batch)
     run.step += 1
-    if not torch.isfinite(loss):
-        raise NonFiniteLoss(
-            f"the training loss is {loss.item()} at epoch {run.epoch}, step {run.step} (global). "
-            f"Lower lr (now {run.cfg.lr}) or check the data; the last good checkpoint and its record are kept."
-        )
-    run.acc.backward(loss)
+    losses, sizes = [], []
+    for i, b in enumerate(micro):   # gradients are synchronized across processes on the last micro-batch only
+        with run.acc.no_sync(run.model) if i < len(micro) - 1 else contextlib.nullcontext():
+            loss, B = training_loss(run, b, generator)
+            if not torch.isfinite(loss):
+                raise NonFiniteLoss(
+                    f"the training loss is {loss.item()} at epoch {run.epoch}, step {run.step} (global). "
+                    f"Lower lr (now {run.cfg.lr}) or check the data; the last good checkpoint and its record are kept."
+                )
+            run.acc.backward(loss / len(micro) if len(micro) > 1 else loss)   # the step's gradient: mean over micro
+        losses.append(loss.item()); sizes.append(B)
     if run.cfg.grad_clip > 0: run.acc.clip_grad_norm_(run.model.parameters(), run.cfg.grad_clip)
     run.opt.step(); run.sched.step(); run.opt.zero_grad(set_to_none=True)
-    return loss.item(), B
+    if len(micro) == 1: return losses[0], sizes[0]
+    return sum(l * B for l, B in zip(losses, sizes)) / sum(sizes), sum(sizes)
 
 def epoch_batches(run:Run, epoch:int) -> list[list[int]]:
     "This process's batches of training-example indices for `epoch` (an equal share of them under several processes)."
@@ -391,26 +436,53 @@ def epoch_batches(run:Run, epoch:int) -> list[list[int]]:
 def train_epoch(run:Run, epoch:int, progress:bool=True) -> dict:
     "Train one epoch; returns its history row so far: epoch, mean train loss, seconds, examples per second."
     t0 = time.time(); run.model.train(); run.epoch = epoch
-    mgen, split = epoch_generator(run.cfg.seed, epoch, 1), run.enc["train"]
-    bar = tqdm(epoch_batches(run, epoch), desc=f"epoch {epoch}/{run.cfg.epochs}", mininterval=30, leave=False,
-               disable=not (progress and run.acc.is_main_process))
+    mgen, split = epoch_generator(run.cfg.seed, epoch, 1, run.acc.process_index), run.enc["train"]
+    bl, k = epoch_batches(run, epoch), run.cfg.grad_accum_steps
+    bar = tqdm([bl[i:i + k] for i in range(0, len(bl), k)], desc=f"epoch {epoch}/{run.cfg.epochs}", mininterval=30,
+               leave=False, disable=not (progress and run.acc.is_main_process))
     total, seen = 0.0, 0
-    for idx in bar:
-        loss, B = train_step(
-            run, run.collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx]), mgen
-        )
+    for group in bar:
+        micro = [run.collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx]) for idx in group]
+        loss, B = train_step(run, micro, mgen)
         total += loss * B; seen += B
         bar.set_postfix(loss=f"{total/seen:.4f}", refresh=False)
     bar.close()
+    if run.acc.num_processes > 1:   # the record's loss: the mean over the examples of every process
+        both = torch.tensor([total, float(seen)], dtype=torch.float64, device=run.device)
+        total, seen = run.acc.reduce(both, "sum").tolist()
     dt = time.time() - t0; run.train_seconds += dt
     return {"epoch": epoch, "train_loss": total / max(seen, 1), "seconds": dt,
-            "train_examples_per_s": seen * run.acc.num_processes / max(dt, 1e-9)}
+            "train_examples_per_s": seen / max(dt, 1e-9)}
 
 # %% ../nbs/03_train.ipynb #7d78d7a9
+def gather_shards(acc, # the `Accelerator`
+                  logits:torch.Tensor, # (n_rank, C): this process's predictions, of examples rank, rank+P, ...
+                  n:int, # examples in the whole split
+                 ) -> torch.Tensor:
+    "The (n, C) logits of a split sharded by stride over the processes, in split order: each example exactly once."
+    P, r = acc.num_processes, acc.process_index
+    m, idx = math.ceil(n / P), torch.arange(r, n, P)
+    pad_idx = torch.full((m,), -1, dtype=torch.long); pad_idx[:len(idx)] = idx   # -1 marks padding
+    pad = torch.zeros(m, logits.shape[-1]); pad[:len(idx)] = logits
+    all_idx, all_logits = (acc.gather(t.to(acc.device)).cpu() for t in (pad_idx, pad))
+    keep = all_idx >= 0
+    got = all_idx[keep]
+    if len(got) != n or len(set(got.tolist())) != n:
+        raise RuntimeError(f"gathered {len(got)} predictions for {n} examples ({len(set(got.tolist()))} distinct)")
+    out = torch.empty(n, logits.shape[-1]); out[got] = all_logits[keep]
+    return out
+
 def evaluate(run:Run, split:str="validation") -> dict[str, float]:
-    "`classification_metrics` of the current model on one tokenized split of the run."
-    core = run.core
-    return classification_metrics(*predict(core, run.enc[split], run.collate, run.cfg.eval_batch_size, run.device))
+    "`classification_metrics` of the current model on one split; several processes each predict a shard, then gather."
+    data, P, r = run.enc[split], run.acc.num_processes, run.acc.process_index
+    if P == 1: logits, labels = predict(run.core, data, run.collate, run.cfg.eval_batch_size, run.device)
+    else:
+        shard = {k: v[r::P] for k, v in data.items()}
+        mine = predict(run.core, shard, run.collate, run.cfg.eval_batch_size, run.device)[0] if shard["labels"] \
+            else torch.empty(0, run.num_classes)
+        logits, labels = gather_shards(run.acc, mine, len(data["labels"])), torch.tensor(data["labels"])
+    run.record.setdefault("evaluated", {})[split] = len(logits)
+    return classification_metrics(logits, labels)
 
 def select_epoch(run:Run, epoch:int, val_accuracy:float) -> bool:
     "Keep the weights (and save the model) when `val_accuracy` beats every earlier epoch; True when it did."
@@ -420,7 +492,9 @@ def select_epoch(run:Run, epoch:int, val_accuracy:float) -> bool:
     run.best_state = {k: v.detach().to("cpu", copy=True) for k, v in core.state_dict().items()}
     run.record["selection"] = {"rule": SELECTION_RULE, "epoch": epoch}
     if run.out is not None and run.cfg.save_model and run.acc.is_main_process:
+        from embeddings_mixup.card import write_model_card
         core.save_pretrained(run.out/"model"); run.tok.save_pretrained(run.out/"model")
+        write_model_card(run.out/"model", run.record)
     return True
 
 def end_epoch(run:Run, trained:dict) -> dict:
@@ -445,13 +519,27 @@ def end_epoch(run:Run, trained:dict) -> dict:
     run.save_record()
     return row
 
+def parameters_sha256(model:torch.nn.Module) -> str:
+    "A digest of every parameter's bytes, in order: equal exactly when the weights are bit for bit equal."
+    h = hashlib.sha256()
+    for p in model.parameters(): h.update(p.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
 def finish(run:Run):
-    "Restore the selected checkpoint, evaluate it on validation and test, mark the record complete."
+    "Restore the selected checkpoint, evaluate it on validation and test, mark the record complete (card, upload)."
+    from accelerate.utils import gather_object
     run.core.load_state_dict(run.best_state)
     t = time.time()
     for split in ("validation", "test"): run.record[split] = evaluate(run, split)
     run.eval_seconds += time.time() - t
+    digest = parameters_sha256(run.core)
+    run.record["parameters_sha256"] = gather_object([digest]) if run.acc.num_processes > 1 else [digest]
     run.record["status"] = "complete"
+    model_dir = run.out/"model" if run.out is not None and run.cfg.save_model else None
+    if model_dir is not None and run.acc.is_main_process and (model_dir/"config.json").is_file():
+        from embeddings_mixup.card import write_model_card, push_model
+        write_model_card(model_dir, run.record)
+        if run.cfg.hub_model_id: run.record["hub"] = push_model(model_dir, run.cfg.hub_model_id)
     if run.wandb:
         run.wandb.summary.update(
             {f"final_{s}_{k}": v for s in ("validation", "test") for k, v in run.record[s].items()}

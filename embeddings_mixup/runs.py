@@ -15,9 +15,10 @@ __all__ = ['MIX_KEYS', 'NOT_RESULTS', 'RUN_KEYS', 'LATER_KEYS', 'BUNDLED_MODEL_N
 MIX_KEYS = ("site", "method", "lam_dist", "lam_mean", "lam_std", "alpha", "lam_max", "lam_per_example",
             "pairing", "mix_layers", "head_reduce", "clean_loss")
 NOT_RESULTS = ("out_dir", "save_model", "wandb_mode", "wandb_project", "wandb_entity", "eval_train",
-               "eval_batch_size")  # where outputs go, what is logged, how fast evaluation runs: not the results
+               "eval_batch_size", "hub_model_id")  # where outputs go, what is logged, evaluation speed: not results
 RUN_KEYS = ("seed", "data", *NOT_RESULTS)  # neither the variant nor the protocol
-LATER_KEYS = ("text_column", "text_pair_column", "label_column", "encoding", "validation_frac")  # added after the
+LATER_KEYS = ("text_column", "text_pair_column", "label_column", "encoding", "validation_frac", "grad_accum_steps",
+              "attn_layer", "ssmix_ratio")  # added after the
 # first runs: at their default they leave a protocol as it was, so older records (without them) still pair
 BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"  # what model=None means
 SEP = "·"                                # separates the parts of a variant name

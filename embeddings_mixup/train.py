@@ -14,17 +14,19 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import embeddings_mixup
-from .data import batches, bucket_batches, collator_for, load_data, load_tokenizer, tokenize
-from .mixup import LAM_DISTS, PAIRINGS, sample_lam, sample_pairs, soft_cross_entropy, soft_targets
-from .model import Mixer, check_site_method, load_classifier
+from .data import (batches, bucket_batches, collate_examples, collator_for, load_data, load_tokenizer,
+                                   tokenize)
+from .mixup import LAM_DISTS, PAIRINGS, sample_lam, sample_pairs
+from .model import Mixer, check_site_method, load_classifier, mixed_loss
+from .stats import save_predictions
 
 # %% auto #0
 __all__ = ['WANDB_MODES', 'PRECISIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'RANK_STRIDE', 'ConfigError', 'TrainConfig',
            'classification_metrics', 'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss',
            'subset_split', 'epoch_generator', 'rank_seed', 'resolve_precision', 'Run', 'make_optimizer',
            'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch',
-           'gather_shards', 'evaluate', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run',
-           'train']
+           'gather_shards', 'predict_split', 'evaluate', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish',
+           'close_run', 'train']
 
 # %% ../nbs/03_train.ipynb #d78c03e6
 WANDB_MODES = ("disabled", "offline", "online")
@@ -39,7 +41,7 @@ class TrainConfig:
     data: str = "rotten_tomatoes"     # Hub id or local path (see `load_data`)
     model: str|None = None            # None: the bundled all-MiniLM-L6-v2; or a Hub id / checkpoint folder
     site: str = "none"                # none, embed, layer, encoder, pooler
-    method: str = "mixup"             # mixup, stitchup, attentionmix
+    method: str = "mixup"             # mixup, stitchup, attentionmix, ssmix (embed only)
     seed: int = 42                    # seeds every source of randomness
     epochs: int = 3
     batch_size: int = 32              # examples per process and micro-batch
@@ -53,11 +55,13 @@ class TrainConfig:
     lam_mean: float = 0.1
     lam_std: float = 0.015
     alpha: float = 0.4                # Beta(alpha, alpha) when lam_dist = beta
-    lam_max: bool = False             # use max(lam, 1-lam) (MixText)
+    lam_max: bool = False             # use max(lam, 1-lam) (MixText's semi-supervised rule; TMix keeps lam as drawn)
     lam_per_example: bool = False     # one lam per example instead of one per batch
     pairing: str = "flip"             # flip (i with B-1-i, the study's) or permute
     mix_layers: list|None = None      # site layer: candidate k (1-based); None = TMix's {7,9,12}/12 scaled
     head_reduce: str = "mean"         # AttentionMix head reduction: mean or max
+    attn_layer: int|None = None       # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
+    ssmix_ratio: float = 0.1          # SSMix: share of each segment of a replaced by b's most salient span
     clean_loss: bool = False          # average the loss with the unmixed cross-entropy (SSMix style)
     label_smoothing: float = 0.0
     limit: int|None = None            # use N training examples (the first N of a fixed shuffle)
@@ -107,6 +111,8 @@ class TrainConfig:
         _check_number(self, ("lam_mean",), "lie in [0, 1]", lambda v: 0 <= v <= 1)
         _check_number(self, ("label_smoothing",), "lie in [0, 1)", lambda v: 0 <= v < 1)
         _check_number(self, ("validation_frac",), "lie in (0, 1) (a fraction of the training set)", lambda v: 0 < v < 1)
+        _check_number(self, ("ssmix_ratio",), "lie in (0, 1] (a share of each segment)", lambda v: 0 < v <= 1)
+        _check_int(self, ("attn_layer",), 1, "a layer number >= 1, or None for the default rule", none=True)
         for name in DATA_OPTIONS:
             v = getattr(self, name)
             if v is not None and (not isinstance(v, str) or not v):
@@ -360,7 +366,8 @@ def setup(config:TrainConfig|dict, # the run's parameters
     model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
     if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None
-    mixer = Mixer(model, cfg.site, cfg.method, layers=layers, head_reduce=cfg.head_reduce)
+    mixer = Mixer(model, cfg.site, cfg.method, layers=layers, head_reduce=cfg.head_reduce, attn_layer=cfg.attn_layer,
+                  special_ids=tok.all_special_ids, ssmix_ratio=cfg.ssmix_ratio)
     opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
     # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts the
     # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes;
@@ -391,12 +398,8 @@ def training_loss(run:Run, # from `setup`
                      generator=generator)
     perm = sample_pairs(B, cfg.pairing, generator=generator)
     with run.acc.autocast():
-        logits, weight = run.mixer(inputs, lam, perm, generator=generator, forward=run.model)
-        targets = soft_targets(labels, labels[perm.to(device)], weight, run.num_classes, cfg.label_smoothing)
-        loss = soft_cross_entropy(logits.float(), targets)
-        if cfg.clean_loss and cfg.site != "none":   # SSMix: the mean of the mixed and the clean loss
-            clean = F.cross_entropy(run.model(**inputs).logits.float(), labels, label_smoothing=cfg.label_smoothing)
-            loss = (loss + clean) / 2
+        loss = mixed_loss(run.mixer, inputs, labels, lam, perm, run.num_classes, generator, run.model,
+                          cfg.label_smoothing, cfg.clean_loss)[0]
     return loss, B
 
 def train_step(run:Run, # from `setup`
@@ -442,7 +445,7 @@ def train_epoch(run:Run, epoch:int, progress:bool=True) -> dict:
                leave=False, disable=not (progress and run.acc.is_main_process))
     total, seen = 0.0, 0
     for group in bar:
-        micro = [run.collate([split["input_ids"][i] for i in idx], [split["labels"][i] for i in idx]) for idx in group]
+        micro = [collate_examples(split, idx, run.collate) for idx in group]
         loss, B = train_step(run, micro, mgen)
         total += loss * B; seen += B
         bar.set_postfix(loss=f"{total/seen:.4f}", refresh=False)
@@ -472,8 +475,8 @@ def gather_shards(acc, # the `Accelerator`
     out = torch.empty(n, logits.shape[-1]); out[got] = all_logits[keep]
     return out
 
-def evaluate(run:Run, split:str="validation") -> dict[str, float]:
-    "`classification_metrics` of the current model on one split; several processes each predict a shard, then gather."
+def predict_split(run:Run, split:str="validation") -> tuple[torch.Tensor, torch.Tensor]:
+    "Logits and labels of the current model on one split, in its order; several processes each predict a shard."
     data, P, r = run.enc[split], run.acc.num_processes, run.acc.process_index
     if P == 1: logits, labels = predict(run.core, data, run.collate, run.cfg.eval_batch_size, run.device)
     else:
@@ -482,7 +485,11 @@ def evaluate(run:Run, split:str="validation") -> dict[str, float]:
             else torch.empty(0, run.num_classes)
         logits, labels = gather_shards(run.acc, mine, len(data["labels"])), torch.tensor(data["labels"])
     run.record.setdefault("evaluated", {})[split] = len(logits)
-    return classification_metrics(logits, labels)
+    return logits, labels
+
+def evaluate(run:Run, split:str="validation") -> dict[str, float]:
+    "`classification_metrics` of the current model on one split (`predict_split`)."
+    return classification_metrics(*predict_split(run, split))
 
 def select_epoch(run:Run, epoch:int, val_accuracy:float) -> bool:
     "Keep the weights (and save the model) when `val_accuracy` beats every earlier epoch; True when it did."
@@ -530,7 +537,13 @@ def finish(run:Run):
     from accelerate.utils import gather_object
     run.core.load_state_dict(run.best_state)
     t = time.time()
-    for split in ("validation", "test"): run.record[split] = evaluate(run, split)
+    preds = {}
+    for split in ("validation", "test"):
+        logits, labels = predict_split(run, split)
+        run.record[split] = classification_metrics(logits, labels)
+        preds[split] = (torch.softmax(logits.float(), -1).numpy(), labels.numpy())
+    if run.out is not None and run.acc.is_main_process:   # written before the record says complete
+        run.record["predictions"] = save_predictions(run.out, preds).name
     run.eval_seconds += time.time() - t
     digest = parameters_sha256(run.core)
     run.record["parameters_sha256"] = gather_object([digest]) if run.acc.num_processes > 1 else [digest]

@@ -37,11 +37,3 @@ def test_defaults_have_one_home():
     src = (ROOT / "embeddings_mixup" / "sweep.py").read_text()
     assert "from .report" not in src and "import report" not in src, "sweep must not import report"
 
-
-def test_library_lines_short():
-    "No line over 120 characters in these modules, except nbdev's generated `__all__` (wrapped at 120 after its prefix)."
-    mine = ("train.py", "report.py", "sweep.py", "runs.py", "testing.py")
-    long = [f"{f}:{i}: {len(l)}" for f in mine
-            for i, l in enumerate((ROOT / "embeddings_mixup" / f).read_text().splitlines(), 1)
-            if len(l) > 120 and not l.startswith("__all__ = [")]
-    assert not long, f"lines over 120 characters (fix them in the notebooks): {long}"

@@ -128,13 +128,14 @@ def test_model_path_that_is_not_a_checkpoint(tmp_path, rt_dir):
 
 
 def test_non_finite_loss_stops_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path, rt_dir, monkeypatch):
-    real = train_mod.soft_cross_entropy
+    import embeddings_mixup.model as model_mod   # the loss of a batch is computed by model.mixed_loss
+    real = model_mod.soft_cross_entropy
     calls = {"n": 0}
     def poisoned(logits, targets, *a, **k):
         calls["n"] += 1
         loss = real(logits, targets, *a, **k)
         return loss * float("nan") if calls["n"] == 3 else loss   # step 3 = first step of epoch 2
-    monkeypatch.setattr(train_mod, "soft_cross_entropy", poisoned)
+    monkeypatch.setattr(model_mod, "soft_cross_entropy", poisoned)
     with pytest.raises(train_mod.NonFiniteLoss, match="at epoch 2, step 3"):
         train(smoke(tmp_path, rt_dir, epochs=2, save_model=True), progress=False)
     rec = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -46,7 +46,7 @@ def test_killed_sweep_resumes_with_only_the_unfinished_run(tmp_path):
         deadline = time.time() + 300
         while time.time() < deadline and list(statuses(root).values()).count("complete") < 1: time.sleep(0.5)
         assert list(statuses(root).values()) == ["complete"], "the first run did not finish in time"
-        while time.time() < deadline and len([d for d in root.iterdir() if d.is_dir()]) < 2: time.sleep(0.5)
+        while time.time() < deadline and len([d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")]) < 2: time.sleep(0.5)
         time.sleep(2)
     finally:
         os.killpg(p.pid, signal.SIGKILL); p.wait(30)

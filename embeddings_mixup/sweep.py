@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_sweep.ipynb #5dbf0e77
 from __future__ import annotations
-import argparse, json, os, posixpath, re, shutil, socket, sys, threading, time, uuid
+import argparse, json, os, posixpath, re, shutil, socket, subprocess, sys, threading, time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -529,11 +529,36 @@ def run_job(params:dict, # the run's parameters
                          defaults=defaults, stale_s=stale_s)
     return {"status": status, "lines": lines, "error": next((l for l in lines if l.startswith("FAILED")), None)}
 
-def _call_pickled(blob:bytes):
-    "Run `(fn, kwargs)` pickled by cloudpickle (test stand-ins and closures travel too) in a worker process."
+def _run_job_file(path:str):
+    "In a worker process: run the `(fn, kwargs)` that cloudpickle wrote to `path`; write `(kind, value)` to `.out`."
     import cloudpickle
-    fn, kw = cloudpickle.loads(blob)
-    return fn(**kw)
+    p = Path(path)
+    fn, kw = cloudpickle.loads(p.read_bytes())
+    try: out = ("ok", fn(**kw))
+    except BaseException as e: out = ("error", f"{type(e).__name__}: {e}")
+    tmp = p.with_suffix(".tmp"); tmp.write_bytes(cloudpickle.dumps(out)); os.replace(tmp, p.with_suffix(".out"))
+
+_CHILD = "import sys; from embeddings_mixup.sweep import _run_job_file; _run_job_file(sys.argv[1])"
+
+class _ProcessJob:
+    "A run in a fresh Python process started with its own environment; the call travels pickled by cloudpickle."
+    def __init__(self, fn, kw:dict, env:dict, folder:Path):
+        import cloudpickle, embeddings_mixup
+        self.file = Path(folder)/f"{uuid.uuid4().hex}.job"
+        self.file.write_bytes(cloudpickle.dumps((fn, kw)))
+        pkg = str(Path(embeddings_mixup.__file__).resolve().parent.parent)   # this package, installed or not
+        path = os.pathsep.join(p for p in (pkg, os.environ.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.file)],
+                                     env={**os.environ, **env, "PYTHONPATH": path})
+    def done(self) -> bool: return self.proc.poll() is not None
+    def result(self):
+        out = self.file.with_suffix(".out")
+        if not out.is_file():
+            raise RuntimeError(f"its worker process ended with exit status {self.proc.returncode} and no result")
+        import cloudpickle
+        kind, value = cloudpickle.loads(out.read_bytes())
+        if kind == "error": raise RuntimeError(value)
+        return value
 
 class _Now:
     "A finished job's handle, for runs executed in this process (and submitit's debug executor)."
@@ -569,7 +594,7 @@ def submitit_executor(folder:str|Path, # where submitit keeps each job's pickles
 def _launcher(kind:str, workers:int, threads:int|None, opts:SubmititOptions|None, out_root:Path, name:str):
     "(submit(kwargs, slot) -> job handle, close()) for runs in this process, in worker processes, or as jobs."
     from embeddings_mixup import sweep as mod   # importable by name in a worker process or a job, also from here
-    gpus, cpus, run_job, call = visible_gpus(), cpu_count(), mod.run_job, mod._call_pickled
+    gpus, cpus, run_job = visible_gpus(), cpu_count(), mod.run_job
     if kind == "submitit":
         ex = submitit_executor(out_root/".submitit", opts or SubmititOptions(), name)
         n = threads or opts.cpus_per_job or (max(1, cpus // workers) if ex.cluster != "slurm" else None)
@@ -579,11 +604,10 @@ def _launcher(kind:str, workers:int, threads:int|None, opts:SubmititOptions|None
     if kind != "local": raise ValueError(f"unknown launcher {kind!r}; valid: local, submitit.")
     env = lambda slot: worker_env(slot, workers, gpus, cpus, threads)
     if workers == 1: return (lambda kw, slot: _Now(lambda: run_job(**kw, env=env(0)))), None
-    import concurrent.futures as cf, multiprocessing as mp, cloudpickle
-    pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("forkserver"))
-    def submit(kw, slot):
-        return pool.submit(call, cloudpickle.dumps((run_job, {**kw, "env": env(slot)})))
-    return submit, lambda: pool.shutdown(cancel_futures=True)
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="sweep-jobs-"))
+    return (lambda kw, slot: _ProcessJob(run_job, {**kw, "env": env(slot)}, env(slot), folder)), \
+           (lambda: shutil.rmtree(folder, ignore_errors=True))
 
 def _job_log(h) -> str:
     p = getattr(getattr(h, "paths", None), "stderr", None)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_sweep.ipynb #5dbf0e77
 from __future__ import annotations
-import argparse, json, os, posixpath, re, shutil, sys, time
+import argparse, json, os, posixpath, re, shutil, socket, subprocess, sys, threading, time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +17,12 @@ from tqdm import tqdm
 from .runs import NOT_RESULTS, _canon, param_hash, run_defaults, run_id
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GridError', 'Grid', 'resolve_path', 'find_root', 'load_grid', 'expand',
-           'notebook_parameters', 'check_params', 'lean_run_notebook', 'lean_run_notebooks', 'run_status',
-           'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'run_grid', 'main',
-           'param_hash', 'run_id']
+__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_S', 'THREAD_VARS', 'CPU_WORKERS', 'GridError',
+           'Grid', 'resolve_path', 'find_root', 'load_grid', 'expand', 'notebook_parameters', 'check_params',
+           'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
+           'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
+           'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
+           'run_grid', 'main', 'param_hash', 'run_id']
 
 # %% ../nbs/05_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -237,6 +239,101 @@ def lean_run_notebooks(folder:str|Path, # a folder of run folders, e.g. reports/
         tot["notebooks"] += 1; tot["images"] += r["images"]; tot["paths"] += r["paths"]
     return tot
 
+# %% ../nbs/05_sweep.ipynb #8390c769
+LOCKS = ".locks"      # the folder of run locks in out_root
+HEARTBEAT_S = 30.0    # a run's owner touches its heartbeat this often
+STALE_S = 300.0       # a lock whose heartbeat is older than this is stale (its owner died, or its node did)
+
+def _host() -> str: return socket.gethostname()
+
+def _fs_now(folder:Path) -> float:
+    "Now, as the filesystem of `folder` stamps files: on a shared filesystem the clocks of nodes need not agree."
+    f = folder/f".now.{_host()}.{os.getpid()}.{threading.get_ident()}"
+    f.touch(); t = f.stat().st_mtime; f.unlink(missing_ok=True)
+    return t
+
+def lock_info(lock:str|Path) -> dict|None:
+    "The owner of a run lock (host, pid, start, token) and `age`, seconds since its last heartbeat; None if no lock."
+    lock = Path(lock)
+    try: info = json.loads((lock/"owner.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError): info = {}   # being written, or never was: its heartbeat decides
+    try: beat = max(f.stat().st_mtime for f in (lock, lock/"heartbeat") if f.exists())
+    except (FileNotFoundError, ValueError): return None
+    return {**info, "age": _fs_now(lock.parent) - beat}
+
+def _pid_alive(pid) -> bool:
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return False
+    except (PermissionError, ValueError, TypeError, OverflowError): pass
+    return True
+
+def lock_stale(info:dict, # from `lock_info`
+               stale_s:float=STALE_S, # seconds without a heartbeat after which the owner counts as dead
+              ) -> str|None:
+    "Why a lock's owner is dead (its process on this host is gone; no heartbeat for long), or None while it lives."
+    if info.get("host") == _host() and info.get("pid") is not None and not _pid_alive(info["pid"]):
+        return f"its process {info['pid']} on {info['host']} is gone"
+    if info["age"] > stale_s: return f"no heartbeat for {info['age']:.0f} s (host {info.get('host', '?')})"
+    return None
+
+class RunLock:
+    "Exclusive right to run one run: `out_root/.locks/<run_id>/`, made by an atomic mkdir, with a heartbeat."
+    def __init__(self, out_root:str|Path, rid:str, heartbeat_s:float=HEARTBEAT_S, stale_s:float=STALE_S):
+        self.dir = Path(out_root)/LOCKS
+        self.path, self.heartbeat_s, self.stale_s = self.dir/rid, heartbeat_s, stale_s
+        self.token, self.holder, self.cleared, self._stop = uuid.uuid4().hex, None, None, threading.Event()
+
+    def acquire(self) -> bool:
+        "Take the lock, clearing it first when its owner is dead; False while a live owner holds it (see `holder`)."
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(3):
+            try: self.path.mkdir(); break
+            except FileExistsError:
+                if not self._clear_if_stale(): return False
+        else: return False
+        owner = {"host": _host(), "pid": os.getpid(), "start": datetime.now().isoformat(timespec="seconds"),
+                 "token": self.token}
+        tmp = self.path/f".owner.{self.token}"
+        tmp.write_text(json.dumps(owner), encoding="utf-8"); os.replace(tmp, self.path/"owner.json")
+        (self.path/"heartbeat").touch()
+        self._beat = threading.Thread(target=self._beating, daemon=True); self._beat.start()
+        return True
+
+    def _beating(self):
+        while not self._stop.wait(self.heartbeat_s):
+            try: os.utime(self.path/"heartbeat")
+            except FileNotFoundError: return   # the lock was cleared under us: `release` leaves it alone
+
+    def _clear_if_stale(self) -> bool:
+        "Remove the lock if its owner is dead (one clearer at a time); True when it is gone."
+        guard = self.path.with_name(self.path.name + ".clearing")
+        try: guard.mkdir()
+        except FileExistsError:   # someone else is clearing it; a guard left by a dead clearer goes after a minute
+            info = lock_info(guard)
+            if info and info["age"] > 60: shutil.rmtree(guard, ignore_errors=True)
+            return False
+        try:
+            info = lock_info(self.path)
+            if info is None: return True
+            why = lock_stale(info, self.stale_s)
+            if why is None: self.holder = info; return False
+            shutil.rmtree(self.path, ignore_errors=True); self.cleared = why
+            return True
+        finally: shutil.rmtree(guard, ignore_errors=True)
+
+    def release(self):
+        "Stop the heartbeat; remove the lock if it is still ours."
+        self._stop.set()
+        if (lock_info(self.path) or {}).get("token") == self.token: shutil.rmtree(self.path, ignore_errors=True)
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.release()
+
+def _holder_line(info:dict|None) -> str:
+    if not info: return "owner unknown"
+    return f"host {info.get('host', '?')}, pid {info.get('pid', '?')}, since {info.get('start', '?')}, " \
+           f"heartbeat {info['age']:.0f} s ago"
+
 # %% ../nbs/05_sweep.ipynb #64ec63a6
 def run_status(out_dir:str|Path) -> str:
     "A run folder's state from its record: complete, running, failed (or other), missing (no record), unreadable."
@@ -317,21 +414,8 @@ def _lean(nb:Path, root:Path, log):
     try: lean_run_notebook(nb, root)
     except Exception as e: log(f"note   {nb}: left as executed, not made lean ({type(e).__name__}: {e})")
 
-def run_one(params:dict, # the run's parameters (names of train.ipynb's parameters cell), without out_dir
-            out_root:str|Path, # folder of run folders; relative to `root`
-            notebook:str|Path="nbs/train.ipynb", # the experiment notebook; relative to `root`
-            kernel_name:str="python3", # Jupyter kernel papermill starts
-            log:Callable[[str], None]|None=None, # receives one line per event; default print
-            execute:Callable|None=None, # runs a notebook, signature of papermill.execute_notebook (default)
-            root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
-            defaults:dict|None=None, # `notebook_defaults(notebook)`, when the caller has read them already
-           ) -> str: # "done", "skipped", "stale" or "failed"
-    "Run one experiment unless its `metrics.json` is complete; clear an incomplete earlier attempt first."
-    root = Path(root).resolve() if root is not None else (find_root(Path.cwd()) or Path.cwd().resolve())
-    out_root, notebook = resolve_path(out_root, root), resolve_path(notebook, root)
-    log = log or print
-    rid = run_id(params)
-    out_dir = out_root/rid
+def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults) -> str:
+    "The body of `run_one`, under the run's lock."
     status, diff = run_state(out_dir, params, root, notebook_defaults(notebook) if defaults is None else defaults)
     if status == "stale": log(_stale_line(rid, out_dir, diff)); return "stale"
     if status == "complete": log(f"skip   {rid}: complete"); return "skipped"
@@ -342,18 +426,11 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
         import papermill
         execute = papermill.execute_notebook
     log(f"start  {rid}")
-    t0 = time.time()
-    error = None
+    t0, error = time.time(), None
     try:
-        execute(
-            str(notebook),
-            str(out_dir / "train.ipynb"),
-            parameters={**resolve_params(params, root), "out_dir": str(out_dir)},
-            cwd=str(notebook.parent),
-            kernel_name=kernel_name,
-            progress_bar=False,
-            log_output=False,
-        )
+        execute(str(notebook), str(out_dir/"train.ipynb"),
+                parameters={**resolve_params(params, root), "out_dir": str(out_dir)}, cwd=str(notebook.parent),
+                kernel_name=kernel_name, progress_bar=False, log_output=False)
     except Exception as e: error = e
     _lean(out_dir/"train.ipynb", root, log)
     if error is not None:
@@ -361,125 +438,344 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
         return "failed"
     status = run_status(out_dir)
     if status != "complete":
-        log(
-            f"FAILED {rid} after {time.time() - t0:.0f} s: the notebook finished but metrics.json is {status}, not"
-            " complete"
-        )
+        log(f"FAILED {rid} after {time.time() - t0:.0f} s: the notebook finished but metrics.json is {status}, not"
+            f" complete (see {out_dir/'train.ipynb'})")
         return "failed"
     log(f"done   {rid} in {time.time() - t0:.0f} s")
     return "done"
 
-# %% ../nbs/05_sweep.ipynb #040c1197
-@contextmanager
-def _sweep_lock(out_root:Path):
-    out_root.mkdir(parents=True, exist_ok=True)
-    lock = out_root/".sweep.lock"
-    if lock.exists():
-        try: pid = int(lock.read_text().split()[0])
-        except (ValueError, IndexError, OSError): pid = None
-        alive = False
-        if pid is not None and pid != os.getpid():
-            try: os.kill(pid, 0); alive = True
-            except ProcessLookupError: alive = False
-            except PermissionError: alive = True
-        if alive:
-            raise RuntimeError(
-                f"another sweep (pid {pid}) is running in {out_root}; wait for it to end, or delete {lock} if it is"
-                " gone."
-            )
-    lock.write_text(f"{os.getpid()} {datetime.now().isoformat(timespec='seconds')}\n")
-    try: yield
-    finally: lock.unlink(missing_ok=True)
+def run_one(params:dict, # the run's parameters (names of train.ipynb's parameters cell), without out_dir
+            out_root:str|Path, # folder of run folders; relative to `root`
+            notebook:str|Path="nbs/train.ipynb", # the experiment notebook; relative to `root`
+            kernel_name:str="python3", # Jupyter kernel papermill starts
+            log:Callable[[str], None]|None=None, # receives one line per event; default print
+            execute:Callable|None=None, # runs a notebook, signature of papermill.execute_notebook (default)
+            root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
+            defaults:dict|None=None, # `notebook_defaults(notebook)`, when the caller has read them already
+            stale_s:float=STALE_S, # a lock on this run with no heartbeat for this long is cleared (its owner died)
+           ) -> str: # "done", "skipped", "stale", "failed" or "busy" (a live process elsewhere runs it)
+    "Run one experiment under its lock unless its `metrics.json` is complete; clear an earlier attempt first."
+    root = Path(root).resolve() if root is not None else (find_root(Path.cwd()) or Path.cwd().resolve())
+    out_root, notebook = resolve_path(out_root, root), resolve_path(notebook, root)
+    log, rid = log or print, run_id(params)
+    lock = RunLock(out_root, rid, stale_s=stale_s)
+    if not lock.acquire():
+        log(f"busy   {rid}: running elsewhere ({_holder_line(lock.holder)})"); return "busy"
+    with lock:
+        if lock.cleared: log(f"unlock {rid}: cleared the lock of a dead run ({lock.cleared})")
+        return _execute_run(rid, params, out_root/rid, notebook, kernel_name, log, execute, root, defaults)
 
-def _logger(path:Path) -> Callable[[str], None]:
+# %% ../nbs/05_sweep.ipynb #6a9e9f65
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+CPU_WORKERS = 2   # measured in nbs/benchmark_workers.ipynb: 2 runs x 1 thread beat 1 run x 2 threads on 2 cores
+
+def cpu_count() -> int:
+    "CPUs this process may use (its affinity mask: what a container, taskset or SLURM gives it)."
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+def visible_gpus() -> list[str]:
+    "GPU ids runs may use: `CUDA_VISIBLE_DEVICES` when set ('' = none), else every GPU torch sees."
+    v = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if v is not None: return [g.strip() for g in v.split(",") if g.strip() and g.strip() != "-1"]
+    try:
+        import torch
+        return [str(i) for i in range(torch.cuda.device_count())]
+    except Exception: return []
+
+def default_workers(gpus:list[str]|None=None, cpus:int|None=None) -> int:
+    "Runs at once: one per GPU when there are GPUs, else `CPU_WORKERS` (at most one per CPU)."
+    gpus = visible_gpus() if gpus is None else gpus
+    return len(gpus) if gpus else max(1, min(CPU_WORKERS, cpu_count() if cpus is None else cpus))
+
+def worker_env(slot:int, # which of the `workers` parallel slots runs the run (0-based)
+               workers:int, # runs at once
+               gpus:list[str], # from `visible_gpus`
+               cpus:int, # from `cpu_count`
+               threads:int|None=None, # threads per run; default: an equal share of `cpus`
+              ) -> dict[str, str]:
+    "Environment for a run's kernel: its GPU (round-robin over `gpus`) and its share of CPU threads."
+    env = {k: str(threads or max(1, cpus // workers)) for k in THREAD_VARS}
+    if gpus: env["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
+    return env
+
+@contextmanager
+def _environ(env:dict):
+    "`os.environ` updated with `env` for the block: the papermill kernel started inside inherits it."
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
+# %% ../nbs/05_sweep.ipynb #4462d7fb
+def run_job(params:dict, # the run's parameters
+            out_root:str|Path, # absolute folder of run folders
+            notebook:str|Path, # absolute path of the experiment notebook
+            root:str|Path, # the repo root
+            env:dict|None=None, # environment for the run's kernel (`worker_env`); None: threads from SLURM if set
+            kernel_name:str="python3", execute:Callable|None=None, defaults:dict|None=None,
+            stale_s:float=STALE_S,
+           ) -> dict: # {"status", "lines": the run's log lines, "error": its FAILED line or None}
+    "One run wherever it executes (this process, a worker process, a submitit job): `run_one` under `env`."
+    env = dict(env or {})
+    slurm_cpus = os.environ.get("SLURM_CPUS_PER_TASK")
+    if slurm_cpus and not any(k in env for k in THREAD_VARS): env.update({k: slurm_cpus for k in THREAD_VARS})
+    lines, to_file = [], _logger(Path(out_root)/"sweep.log", echo=False)
+    def log(line): lines.append(line); to_file(line)
+    with _environ(env):
+        status = run_one(params, out_root, notebook, kernel_name, log=log, execute=execute, root=root,
+                         defaults=defaults, stale_s=stale_s)
+    return {"status": status, "lines": lines, "error": next((l for l in lines if l.startswith("FAILED")), None)}
+
+def _run_job_file(path:str):
+    "In a worker process: run the `(fn, kwargs)` that cloudpickle wrote to `path`; write `(kind, value)` to `.out`."
+    import cloudpickle
+    p = Path(path)
+    fn, kw = cloudpickle.loads(p.read_bytes())
+    try: out = ("ok", fn(**kw))
+    except BaseException as e: out = ("error", f"{type(e).__name__}: {e}")
+    tmp = p.with_suffix(".tmp"); tmp.write_bytes(cloudpickle.dumps(out)); os.replace(tmp, p.with_suffix(".out"))
+
+_CHILD = "import sys; from embeddings_mixup.sweep import _run_job_file; _run_job_file(sys.argv[1])"
+
+class _ProcessJob:
+    "A run in a fresh Python process started with its own environment; the call travels pickled by cloudpickle."
+    def __init__(self, fn, kw:dict, env:dict, folder:Path):
+        import cloudpickle, embeddings_mixup
+        self.file = Path(folder)/f"{uuid.uuid4().hex}.job"
+        self.file.write_bytes(cloudpickle.dumps((fn, kw)))
+        pkg = str(Path(embeddings_mixup.__file__).resolve().parent.parent)   # this package, installed or not
+        path = os.pathsep.join(p for p in (pkg, os.environ.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.file)],
+                                     env={**os.environ, **env, "PYTHONPATH": path})
+    def done(self) -> bool: return self.proc.poll() is not None
+    def result(self):
+        out = self.file.with_suffix(".out")
+        if not out.is_file():
+            raise RuntimeError(f"its worker process ended with exit status {self.proc.returncode} and no result")
+        import cloudpickle
+        kind, value = cloudpickle.loads(out.read_bytes())
+        if kind == "error": raise RuntimeError(value)
+        return value
+
+class _Now:
+    "A finished job's handle, for runs executed in this process (and submitit's debug executor)."
+    def __init__(self, fn):
+        try: self.value, self.error = fn(), None
+        except Exception as e: self.value, self.error = None, e
+    def done(self) -> bool: return True
+    def result(self):
+        if self.error is not None: raise self.error
+        return self.value
+
+# %% ../nbs/05_sweep.ipynb #0fab0839
+@dataclass
+class SubmititOptions:
+    "Where and how big each job is, as submitit's `AutoExecutor` takes it."
+    cluster:str|None=None # slurm, local or debug; None: slurm where `sbatch` exists, else local
+    partition:str|None=None # SLURM partition
+    time_min:int=180 # wall-clock limit of one run's job, minutes (submitit's local default would be 2)
+    gpus_per_job:int|None=None # GPUs per job (one run uses one)
+    cpus_per_job:int|None=None # CPUs per job; the run's kernel gets as many threads
+    mem_gb:float|None=None # memory per job
+
+def submitit_executor(folder:str|Path, # where submitit keeps each job's pickles and logs
+                      opts:SubmititOptions, name:str="sweep"):
+    "A submitit `AutoExecutor` for one-run jobs."
+    import submitit
+    ex = submitit.AutoExecutor(folder=str(folder), cluster=opts.cluster)
+    ex.update_parameters(name=name, nodes=1, tasks_per_node=1, timeout_min=opts.time_min, mem_gb=opts.mem_gb,
+                         gpus_per_node=opts.gpus_per_job, cpus_per_task=opts.cpus_per_job,
+                         slurm_partition=opts.partition)   # None: not set; slurm_*: ignored by other clusters
+    return ex
+
+def _launcher(kind:str, workers:int, threads:int|None, opts:SubmititOptions|None, out_root:Path, name:str):
+    "(submit(kwargs, slot) -> job handle, close()) for runs in this process, in worker processes, or as jobs."
+    from embeddings_mixup import sweep as mod   # importable by name in a worker process or a job, also from here
+    gpus, cpus, run_job = visible_gpus(), cpu_count(), mod.run_job
+    if kind == "submitit":
+        ex = submitit_executor(out_root/".submitit", opts or SubmititOptions(), name)
+        n = threads or opts.cpus_per_job or (max(1, cpus // workers) if ex.cluster != "slurm" else None)
+        env = {k: str(n) for k in THREAD_VARS} if n else None
+        job = lambda kw: ex.submit(run_job, **kw, env=env)
+        return (lambda kw, slot: _Now(lambda: job(kw).result()) if ex.cluster == "debug" else job(kw)), None
+    if kind != "local": raise ValueError(f"unknown launcher {kind!r}; valid: local, submitit.")
+    env = lambda slot: worker_env(slot, workers, gpus, cpus, threads)
+    if workers == 1: return (lambda kw, slot: _Now(lambda: run_job(**kw, env=env(0)))), None
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="sweep-jobs-"))
+    return (lambda kw, slot: _ProcessJob(run_job, {**kw, "env": env(slot)}, env(slot), folder)), \
+           (lambda: shutil.rmtree(folder, ignore_errors=True))
+
+def _job_log(h) -> str:
+    p = getattr(getattr(h, "paths", None), "stderr", None)
+    return f" (job log: {p})" if p else ""
+
+def _show(bar, counts:dict, running:int):
+    bar.set_postfix_str(f"done {counts['done'] + counts['skipped']}, running {running}, failed {counts['failed']}"
+                        + (f", busy {counts['busy']}" if counts["busy"] else ""), refresh=True)
+
+def _launch(todo:list, # [(run_id, run_job kwargs)]
+            submit:Callable, limit:int, bar, log, poll_s:float=0.5) -> dict:
+    "Run `todo` with at most `limit` jobs at once, updating `bar`; run_id -> run_job's result."
+    pending, running, free, out = list(todo), {}, list(range(limit)), {}
+    counts = {"done": 0, "skipped": bar.n, "failed": 0, "busy": 0}
+    while pending or running:
+        while pending and free:
+            rid, kw = pending.pop(0); slot = free.pop(0)
+            _show(bar, counts, len(running) + 1)
+            running[rid] = (submit(kw, slot), slot)
+        for rid, (h, slot) in list(running.items()):
+            if not h.done(): continue
+            del running[rid]; free.append(slot)
+            try: r = h.result()
+            except Exception as e:
+                err = f"FAILED {rid}: its job died: {_error_line(e)}{_job_log(h)}"
+                r = {"status": "failed", "lines": [], "error": err}
+                log(r["error"])
+            for line in r["lines"]: tqdm.write(line)
+            out[rid] = r; counts[r["status"]] = counts.get(r["status"], 0) + 1
+            bar.update(1); _show(bar, counts, len(running))
+        if running: time.sleep(poll_s)
+    return out
+
+# %% ../nbs/05_sweep.ipynb #2bc2ab75
+def _logger(path:Path, echo:bool=True) -> Callable[[str], None]:
     def log(line:str):
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as f: f.write(f"{datetime.now().isoformat(timespec='seconds')} {line}\n")
-        tqdm.write(line)
+        if echo: tqdm.write(line)
     return log
+
+def _grid_runs(grid_path, root, only, dry_run:bool, execute) -> tuple:
+    "The grid, its runs (filtered by `only`) and their ids, checked."
+    grid = load_grid(grid_path, root)
+    runs = [p for p in expand(grid) if not only or only in run_id(p)]
+    ids = [run_id(p) for p in runs]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup: raise GridError(f"{grid_path}: run ids {dup} occur twice; make the variants differ.")
+    if not dry_run and execute is None and not grid.notebook_path.is_file():
+        raise FileNotFoundError(
+            f"the experiment notebook {grid.notebook_path} does not exist; set `notebook:` in {grid_path}.")
+    check_params(runs, grid.notebook_path)
+    return grid, runs, ids
+
+def _dry_run(grid:Grid, runs, ids, defaults, stale_s) -> list[dict]:
+    rows = []
+    for i, p in zip(ids, runs):
+        s, lock = run_state(grid.out_path/i, p, grid.root, defaults)[0], lock_info(grid.out_path/LOCKS/i)
+        if s != "complete" and lock and not lock_stale(lock, stale_s): s = "running"
+        rows.append({"run_id": i, "status": s})
+        print(f"{'✓' if s == 'complete' else '!' if s == 'stale' else '»' if s == 'running' else '·'} {s:<10} {i}")
+    n_done, n_stale = sum(r["status"] == "complete" for r in rows), sum(r["status"] == "stale" for r in rows)
+    print(f"{grid.name}: {len(rows)} runs in {grid.out_path}: {n_done} complete, "
+          + (f"{n_stale} stale (see run_one), " if n_stale else "") + f"{len(rows) - n_done - n_stale} to run.")
+    return rows
+
+def _summary(grid:Grid, results:list[dict], out:dict, log) -> None:
+    counts = {s: sum(r["status"] == s for r in results)
+              for s in ("done", "skipped", "failed", "busy", "stale", "not run")}
+    log(f"sweep  {grid.name}: " + ", ".join(f"{n} {s}" for s, n in counts.items()
+                                             if n or s in ("done", "skipped", "failed")))
+    fails = [(r["run_id"], out[r["run_id"]].get("error")) for r in results if r["status"] == "failed"]
+    if fails:
+        log(f"sweep  {len(fails)} failed run(s), each with its error and where to look:")
+        for rid, err in fails: log(f"  {err or f'FAILED {rid}: see {grid.out_path/rid}'}")
 
 def run_grid(grid_path:str|Path, # a grid YAML file
              only:str|None=None, # run only run ids containing this substring
              dry_run:bool=False, # list run ids and their state; run nothing
-             max_runs:int|None=None, # execute at most this many runs (skipped complete runs don't count)
+             max_runs:int|None=None, # execute at most this many runs (complete runs don't count)
              kernel_name:str="python3", # Jupyter kernel for papermill
              execute:Callable|None=None, # see `run_one`; default papermill.execute_notebook
              root:str|Path|None=None, # the repo root; default: found from the grid file
              progress:bool=True, # show a tqdm progress bar
+             workers:int|None=None, # runs at once; default `default_workers()` (local), unlimited (slurm)
+             threads:int|None=None, # CPU threads per run; default an equal share of this machine's CPUs
+             launcher:str="local", # "local": this machine; "submitit": one job per run
+             submitit:SubmititOptions|dict|None=None, # cluster, partition, time, GPUs... (launcher "submitit")
+             stale_s:float=STALE_S, # a run lock without a heartbeat for this long is cleared and the run redone
             ) -> list[dict]: # [{"run_id": ..., "status": ...}] in grid order
-    "Run every (variant, seed) of a grid that is not complete yet, continuing after failures."
-    grid = load_grid(grid_path, root)
-    runs = expand(grid)
-    if only: runs = [p for p in runs if only in run_id(p)]
-    ids = [run_id(p) for p in runs]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup: raise GridError(f"{grid_path}: run ids {dup} occur twice; make the variants differ.")
-    nb = grid.notebook_path
-    if not dry_run and execute is None and not nb.is_file():
-        raise FileNotFoundError(f"the experiment notebook {nb} does not exist; set `notebook:` in {grid_path}.")
-    check_params(runs, nb)
-    out_root, defaults = grid.out_path, notebook_defaults(nb)
-    if dry_run:
-        rows = [{"run_id": i, "status": run_state(out_root/i, p, grid.root, defaults)[0]} for i, p in zip(ids, runs)]
-        for r in rows:
-            print(
-                f"{'✓' if r['status'] == 'complete' else '!' if r['status'] == 'stale' else '·'} {r['status']:<10}"
-                f" {r['run_id']}"
-            )
-        n_done, n_stale = sum(r["status"] == "complete" for r in rows), sum(r["status"] == "stale" for r in rows)
-        print(
-            f"{grid.name}: {len(rows)} runs in {out_root}: {n_done} complete, "
-            + (f"{n_stale} stale (see run_one), " if n_stale else "")
-            + f"{len(rows) - n_done - n_stale} to run."
-        )
-        return rows
-    results, executed = [], 0
-    with _sweep_lock(out_root):
-        log = _logger(out_root/"sweep.log")
-        log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")
-            + (f", at most {max_runs} executed" if max_runs is not None else ""))
-        bar = tqdm(list(zip(ids, runs)), desc=grid.name, unit="run", disable=not progress, file=sys.stdout)
-        for rid, p in bar:
-            bar.set_postfix_str(rid, refresh=False)
-            if max_runs is not None and executed >= max_runs:
-                state = run_state(out_root/rid, p, grid.root, defaults)[0]
-                results.append(
-                    {"run_id": rid, "status": {"complete": "skipped", "stale": "stale"}.get(state, "not run")}
-                )
-                continue
-            status = run_one(p, out_root, nb, kernel_name, log=log, execute=execute, root=grid.root, defaults=defaults)
-            executed += status in ("done", "failed")   # a stale run trains nothing: it does not use up max_runs
-            results.append({"run_id": rid, "status": status})
+    "Run every (variant, seed) of a grid that is not complete yet, `workers` at once, continuing after failures."
+    grid, runs, ids = _grid_runs(grid_path, root, only, dry_run, execute)
+    out_root, defaults = grid.out_path, notebook_defaults(grid.notebook_path)
+    if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s)
+    opts = SubmititOptions(**submitit) if isinstance(submitit, dict) else submitit
+    if workers is None:
+        slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
+        workers = len(runs) if slurm else default_workers()
+    if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
+    state = {i: run_state(out_root/i, p, grid.root, defaults)[0] for i, p in zip(ids, runs)}
+    todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
+    todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
+    log = _logger(out_root/"sweep.log")
+    log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")
+        + f", {len(todo)} to run, {workers} at once" + (f" through submitit" if launcher == "submitit" else ""))
+    for i, p in zip(ids, runs):
+        if state[i] == "stale":
+            log(_stale_line(i, out_root/i, recorded_differences(out_root/i, resolve_params(p, grid.root), defaults)))
+    kw = dict(out_root=str(out_root), notebook=str(grid.notebook_path), root=str(grid.root), kernel_name=kernel_name,
+              execute=execute, defaults=defaults, stale_s=stale_s)
+    submit, close = _launcher(launcher, workers, threads, opts, out_root, grid.name)
+    n_skip = sum(s == "complete" for s in state.values())
+    bar = tqdm(total=len(runs) - len(later), initial=n_skip, desc=grid.name, unit="run", disable=not progress,
+               file=sys.stdout, dynamic_ncols=True)
+    try: out = _launch([(i, {**kw, "params": p}) for i, p in todo], submit, min(workers, max(1, len(todo))), bar, log)
+    finally:
         bar.close()
-        counts = {s: sum(r["status"] == s for r in results) for s in ("done", "skipped", "failed", "stale", "not run")}
-        log(
-            f"sweep  {grid.name}: "
-            + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s not in ("stale", "not run"))
-        )
+        if close: close()
+    status = {i: {"complete": "skipped", "stale": "stale"}.get(state[i], "not run") for i in ids}
+    results = [{"run_id": i, "status": out[i]["status"] if i in out else status[i]} for i in ids]
+    _summary(grid, results, out, log)
     return results
 
 # %% ../nbs/05_sweep.ipynb #ce5d0f44
-def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
-        ) -> int:
-    "Command line: `python -m embeddings_mixup.sweep GRID [--dry-run] [--max-runs N] [--only SUBSTRING]`."
+def _cli() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m embeddings_mixup.sweep",
-        description=(
-            "Run a grid of nbs/train.ipynb with papermill. Resumable: runs whose "
-            "metrics.json is complete are skipped; incomplete ones are cleared and re-run."
-        ),
-    )
+        description="Run a grid of nbs/train.ipynb with papermill, several runs at once or as submitit jobs. "
+                    "Resumable: "
+                    "complete runs are skipped, incomplete ones cleared and re-run; a per-run lock keeps two "
+                    "sweeps from running the same run.")
     ap.add_argument("grid", help="grid YAML file, e.g. grids/rotten_tomatoes.yaml")
     ap.add_argument("--dry-run", action="store_true", help="list run ids and whether each is complete; run nothing")
-    ap.add_argument(
-        "--max-runs", type=int, default=None, metavar="N", help="execute at most N runs (complete runs don't count)"
-    )
+    ap.add_argument("--max-runs", type=int, default=None, metavar="N",
+                    help="execute at most N runs (complete runs don't count)")
     ap.add_argument("--only", default=None, metavar="SUBSTRING", help="only runs whose id contains SUBSTRING")
     ap.add_argument("--kernel", default="python3", help="Jupyter kernel papermill starts (default python3)")
-    a = ap.parse_args(argv)
-    try: res = run_grid(a.grid, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs, kernel_name=a.kernel)
-    except (GridError, FileNotFoundError, RuntimeError) as e:
+    ap.add_argument("--workers", type=int, default=None, metavar="N",
+                    help=f"runs at once (default: one per visible GPU, else {CPU_WORKERS}; submitit on slurm: all)")
+    ap.add_argument("--threads", type=int, default=None, metavar="N",
+                    help="CPU threads per run (default: CPUs / workers)")
+    ap.add_argument("--launcher", choices=("local", "submitit"), default="local",
+                    help="local: on this machine; submitit: each run is a job")
+    s = ap.add_argument_group("submitit (with --launcher submitit)")
+    s.add_argument("--cluster", choices=("slurm", "local", "debug"), default=None,
+                   help="submitit's AutoExecutor cluster (default: slurm where sbatch exists, else local)")
+    s.add_argument("--partition", default=None, help="SLURM partition")
+    s.add_argument("--time", type=int, default=180, metavar="MIN", help="time limit per run, minutes (default 180)")
+    s.add_argument("--gpus-per-job", type=int, default=None, metavar="N")
+    s.add_argument("--cpus-per-job", type=int, default=None, metavar="N")
+    s.add_argument("--mem", type=float, default=None, metavar="GB", help="memory per job, GB")
+    return ap
+
+def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
+        ) -> int: # 0: every run complete; 1: some failed, stale or running elsewhere; 2: unusable grid or options
+    "Command line: `python -m embeddings_mixup.sweep GRID [--dry-run] [--max-runs N] [--only S] [--workers N] ...`."
+    a = _cli().parse_args(argv)
+    sub = SubmititOptions(a.cluster, a.partition, a.time, a.gpus_per_job, a.cpus_per_job, a.mem)
+    only_submitit = ("cluster", "partition", "gpus_per_job", "cpus_per_job", "mem")
+    if a.launcher != "submitit" and any(getattr(a, k) is not None for k in only_submitit):
+        print("error: --cluster, --partition, --gpus-per-job, --cpus-per-job and --mem need --launcher submitit.",
+              file=sys.stderr); return 2
+    try:
+        res = run_grid(a.grid, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs, kernel_name=a.kernel,
+                       workers=a.workers, threads=a.threads, launcher=a.launcher, submitit=sub)
+    except (GridError, FileNotFoundError, RuntimeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr); return 2
-    return 1 if any(r["status"] in ("failed", "stale") for r in res) else 0
+    return 1 if any(r["status"] in ("failed", "stale", "busy") for r in res) else 0
 
 # %% ../nbs/05_sweep.ipynb #948740a0
 #| eval: false

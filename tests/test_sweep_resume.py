@@ -11,7 +11,7 @@ import yaml
 
 from conftest import ROOT
 from embeddings_mixup.report import load_runs, results_table
-from embeddings_mixup.sweep import run_grid
+from embeddings_mixup.sweep import LOCKS, run_grid
 
 
 def grid_file(tmp_path, name):
@@ -37,7 +37,8 @@ def test_killed_sweep_resumes_with_only_the_unfinished_run(tmp_path):
 
     # the same grid, killed while its second run is in progress
     killed = grid_file(tmp_path, "killed")
-    code = f"from embeddings_mixup.sweep import run_grid; run_grid({str(killed)!r}, root={str(ROOT)!r}, progress=False)"
+    code = (f"from embeddings_mixup.sweep import run_grid; "
+            f"run_grid({str(killed)!r}, root={str(ROOT)!r}, progress=False, workers=1)")   # one run at a time
     p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=os.environ.copy(),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     root = tmp_path / "killed"
@@ -45,15 +46,20 @@ def test_killed_sweep_resumes_with_only_the_unfinished_run(tmp_path):
         deadline = time.time() + 300
         while time.time() < deadline and list(statuses(root).values()).count("complete") < 1: time.sleep(0.5)
         assert list(statuses(root).values()) == ["complete"], "the first run did not finish in time"
-        while time.time() < deadline and len([d for d in root.iterdir() if d.is_dir()]) < 2: time.sleep(0.5)
+        while time.time() < deadline and len([d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")]) < 2: time.sleep(0.5)
         time.sleep(2)
     finally:
         os.killpg(p.pid, signal.SIGKILL); p.wait(30)
     first = [k for k, v in statuses(root).items() if v == "complete"]
     assert len(first) == 1
 
+    locks = [d.name for d in (root / LOCKS).iterdir()]
+    assert len(locks) == 1 and locks[0] not in first, "the killed run's lock is not left behind"   # its owner is dead
+
     results = run_grid(killed, root=ROOT, progress=False)
     assert sorted(r["status"] for r in results) == ["done", "skipped"]
+    assert f"unlock {locks[0]}: cleared the lock of a dead run" in (root / "sweep.log").read_text()
+    assert list((root / LOCKS).iterdir()) == []
     assert [r["run_id"] for r in results if r["status"] == "skipped"] == first
     assert set(statuses(root).values()) == {"complete"}
 

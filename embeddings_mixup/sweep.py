@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import yaml
 from fastcore.imports import IN_NOTEBOOK
@@ -33,6 +33,7 @@ GRID_KEYS = {
     "base": "parameters shared by every run",
     "seeds": "list of seeds; every variant runs once per seed",
     "variants": "list of parameter dicts, one per configuration",
+    "requires": "files a complete run folder must hold, e.g. [predictions.csv]; a complete run without them is re-run",
 }
 RESERVED = ("seed", "out_dir")  # set by the sweep, never by a grid
 PATH_KEYS = ("data", "model")   # parameters that may name a local path, resolved against the repo root
@@ -59,6 +60,7 @@ class Grid:
     out_root: str = "reports/runs"
     notebook: str = "nbs/train.ipynb"
     description: str = ""
+    requires: list = field(default_factory=list)  # files a complete run must hold (else it is 'outdated', re-run)
     root: Path = field(default_factory=Path.cwd)  # the repo root: relative paths are relative to it
     path: Path|None = None                        # the grid file
 
@@ -133,11 +135,14 @@ def load_grid(path:str|Path, # a grid YAML file, e.g. grids/rotten_tomatoes.yaml
         seen[key] = i
     for k in ("name", "description", "out_root", "notebook"):
         if k in raw and not isinstance(raw[k], str): raise GridError(f"{path}: {k} must be text, got {raw[k]!r}.")
+    requires = raw.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(f, str) and f for f in requires):
+        raise GridError(f"{path}: requires must be a list of file names, e.g. [predictions.csv]; got {requires!r}.")
     gdir = path.resolve().parent
     root = Path(root).resolve() if root is not None else (find_root(gdir) or gdir.parent)
     return Grid(name=raw.get("name") or path.stem, base=base, seeds=list(seeds), variants=variants,
                 out_root=raw.get("out_root", "reports/runs"), notebook=raw.get("notebook", "nbs/train.ipynb"),
-                description=raw.get("description", ""), root=root, path=path.resolve())
+                description=raw.get("description", ""), requires=requires, root=root, path=path.resolve())
 
 def expand(grid:Grid) -> list[dict]:
     "Parameter dicts `base ∪ variant ∪ {seed}`, seed-major: every variant for one seed, then the next seed."
@@ -397,10 +402,12 @@ def run_state(out_dir:str|Path, # a run folder
               params:dict, # the parameters the grid gives this run, without out_dir
               root:str|Path, # the repo root: local paths in `params` are relative to it
               defaults:dict|None=None, # `notebook_defaults` of the experiment notebook
+              requires:Sequence[str]=(), # files a complete run must hold (the grid's `requires`)
              ) -> tuple[str, dict]: # (state, recorded_differences)
-    "`run_status` of a grid run; a complete run whose record differs from `params` ∪ `defaults` is 'stale'."
+    "`run_status` of a grid run; 'stale': its record differs from `params` ∪ `defaults`; 'outdated': files missing."
     status = run_status(out_dir)
     if status != "complete": return status, {}
+    if any(not (Path(out_dir)/f).is_file() for f in requires): return "outdated", {}   # re-run, e.g. no predictions
     diff = recorded_differences(out_dir, resolve_params(params, root), defaults)
     return ("stale" if diff else "complete"), diff
 
@@ -414,9 +421,11 @@ def _lean(nb:Path, root:Path, log):
     try: lean_run_notebook(nb, root)
     except Exception as e: log(f"note   {nb}: left as executed, not made lean ({type(e).__name__}: {e})")
 
-def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults) -> str:
+def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults,
+                 requires=()) -> str:
     "The body of `run_one`, under the run's lock."
-    status, diff = run_state(out_dir, params, root, notebook_defaults(notebook) if defaults is None else defaults)
+    defaults = notebook_defaults(notebook) if defaults is None else defaults
+    status, diff = run_state(out_dir, params, root, defaults, requires)
     if status == "stale": log(_stale_line(rid, out_dir, diff)); return "stale"
     if status == "complete": log(f"skip   {rid}: complete"); return "skipped"
     if out_dir.exists():
@@ -453,6 +462,7 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
             root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
             defaults:dict|None=None, # `notebook_defaults(notebook)`, when the caller has read them already
             stale_s:float=STALE_S, # a lock on this run with no heartbeat for this long is cleared (its owner died)
+            requires:Sequence[str]=(), # files a complete run must hold; without them it is re-run
            ) -> str: # "done", "skipped", "stale", "failed" or "busy" (a live process elsewhere runs it)
     "Run one experiment under its lock unless its `metrics.json` is complete; clear an earlier attempt first."
     root = Path(root).resolve() if root is not None else (find_root(Path.cwd()) or Path.cwd().resolve())
@@ -463,7 +473,7 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
         log(f"busy   {rid}: running elsewhere ({_holder_line(lock.holder)})"); return "busy"
     with lock:
         if lock.cleared: log(f"unlock {rid}: cleared the lock of a dead run ({lock.cleared})")
-        return _execute_run(rid, params, out_root/rid, notebook, kernel_name, log, execute, root, defaults)
+        return _execute_run(rid, params, out_root/rid, notebook, kernel_name, log, execute, root, defaults, requires)
 
 # %% ../nbs/05_sweep.ipynb #6a9e9f65
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -516,7 +526,7 @@ def run_job(params:dict, # the run's parameters
             root:str|Path, # the repo root
             env:dict|None=None, # environment for the run's kernel (`worker_env`); None: threads from SLURM if set
             kernel_name:str="python3", execute:Callable|None=None, defaults:dict|None=None,
-            stale_s:float=STALE_S,
+            stale_s:float=STALE_S, requires:Sequence[str]=(),
            ) -> dict: # {"status", "lines": the run's log lines, "error": its FAILED line or None}
     "One run wherever it executes (this process, a worker process, a submitit job): `run_one` under `env`."
     env = dict(env or {})
@@ -526,7 +536,7 @@ def run_job(params:dict, # the run's parameters
     def log(line): lines.append(line); to_file(line)
     with _environ(env):
         status = run_one(params, out_root, notebook, kernel_name, log=log, execute=execute, root=root,
-                         defaults=defaults, stale_s=stale_s)
+                         defaults=defaults, stale_s=stale_s, requires=requires)
     return {"status": status, "lines": lines, "error": next((l for l in lines if l.startswith("FAILED")), None)}
 
 def _run_job_file(path:str):
@@ -665,7 +675,7 @@ def _grid_runs(grid_path, root, only, dry_run:bool, execute) -> tuple:
 def _dry_run(grid:Grid, runs, ids, defaults, stale_s) -> list[dict]:
     rows = []
     for i, p in zip(ids, runs):
-        s, lock = run_state(grid.out_path/i, p, grid.root, defaults)[0], lock_info(grid.out_path/LOCKS/i)
+        s, lock = run_state(grid.out_path/i, p, grid.root, defaults, grid.requires)[0], lock_info(grid.out_path/LOCKS/i)
         if s != "complete" and lock and not lock_stale(lock, stale_s): s = "running"
         rows.append({"run_id": i, "status": s})
         print(f"{'✓' if s == 'complete' else '!' if s == 'stale' else '»' if s == 'running' else '·'} {s:<10} {i}")
@@ -707,7 +717,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
         workers = len(runs) if slurm else default_workers()
     if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
-    state = {i: run_state(out_root/i, p, grid.root, defaults)[0] for i, p in zip(ids, runs)}
+    state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
     todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
     log = _logger(out_root/"sweep.log")
@@ -717,7 +727,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         if state[i] == "stale":
             log(_stale_line(i, out_root/i, recorded_differences(out_root/i, resolve_params(p, grid.root), defaults)))
     kw = dict(out_root=str(out_root), notebook=str(grid.notebook_path), root=str(grid.root), kernel_name=kernel_name,
-              execute=execute, defaults=defaults, stale_s=stale_s)
+              execute=execute, defaults=defaults, stale_s=stale_s, requires=grid.requires)
     submit, close = _launcher(launcher, workers, threads, opts, out_root, grid.name)
     n_skip = sum(s == "complete" for s in state.values())
     bar = tqdm(total=len(runs) - len(later), initial=n_skip, desc=grid.name, unit="run", disable=not progress,

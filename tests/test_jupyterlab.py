@@ -13,8 +13,7 @@ from _chromium import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 NB = "nbs/01_mixup.ipynb"
-OWN_NB = "nbs/09_docs.ipynb"                                         # holds language_info (README: stamp_language_info)
-DOCS_TODO = "DOCS_TODO.md, item 'language_info'"
+OWN_NB = "nbs/15_docs.ipynb"                                         # holds language_info (README: stamp_language_info)
 
 
 def _free_port() -> int:
@@ -145,9 +144,8 @@ def test_opens_unmodified(lab, browser):
     st = _open(browser, lab, OWN_NB)
     assert not st["dirty"], f"{OWN_NB} is marked modified as soon as it opens: compare its metadata with the kernel's"
     st = _open(browser, lab, NB)
-    if st["dirty"] and "language_info" not in json.loads((ROOT/NB).read_text())["metadata"]:
-        pytest.xfail(f"{NB} has no language_info yet ({DOCS_TODO}), so Lab adds it on open")
-    assert not st["dirty"], f"{NB} is marked modified as soon as it opens"
+    assert not st["dirty"], (f"{NB} is marked modified as soon as it opens; stamp it: "
+                             f"python -m embeddings_mixup.docs --stamp-language-info {NB}")
 
 
 def test_run_all_cells_in_lab(lab, browser):

@@ -24,6 +24,11 @@ def test_every_site_and_method_runs(tmp_path, rt_dir, site, method):
         assert 0 <= rec[split]["accuracy"] <= 1
     assert rec["timing"]["train_examples_per_s"] > 0
     assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "history.csv").exists()
+    from embeddings_mixup.stats import load_predictions, prediction_metrics   # saved predictions give the same numbers
+    preds = load_predictions(tmp_path)
+    assert rec["predictions"] == "predictions.csv" and set(preds) == {"validation", "test"}
+    for split, (probs, labels) in preds.items():
+        assert len(labels) == 32 and abs(prediction_metrics(probs, labels)["accuracy"] - rec[split]["accuracy"]) < 1e-9
 
 
 def test_saved_model_loads_in_a_plain_pipeline(tmp_path, rt_dir):

@@ -200,10 +200,11 @@ def git_commit() -> str|None:
     except Exception: return None
 
 def environment() -> dict:
-    "Versions of Python and the libraries a result depends on."
+    "Versions of Python and the libraries a result depends on, and torch's thread count (sums round by it)."
     import transformers, datasets, accelerate
     return {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
-            "datasets": datasets.__version__, "accelerate": accelerate.__version__, "platform": platform.platform()}
+            "datasets": datasets.__version__, "accelerate": accelerate.__version__, "platform": platform.platform(),
+            "torch_threads": torch.get_num_threads()}
 
 # %% ../nbs/05_training.ipynb #86f6fdb5
 @torch.no_grad()

@@ -40,7 +40,7 @@ __all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'CALIBRATION', 'TI
 # %% ../nbs/12_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
 SITE_ORDER = ("none", "embed", "layer", "encoder", "pooler")      # table and plot order
-METHOD_ORDER = ("mixup", "stitchup", "attentionmix")
+METHOD_ORDER = ("mixup", "stitchup", "attentionmix", "ssmix")
 _all_ = ["BUNDLED_MODEL_NAME", "MIX_KEYS", "RUN_KEYS", "SEP", "dataset_name", "model_name", "protocol_id",
          "protocol_label", "protocol_params", "variant_name",  # from .runs, importable from here as before
          "bootstrap_ci", "holm", "MIN_BOOT", "PRED_FILE"]  # from .stats, importable from here as before

@@ -85,7 +85,10 @@ def variant_name(params:dict, # the parameters of a run (missing keys take `run_
     if site == "none": return "none"
     layers = _layers(p["mix_layers"])
     lay = "{" + ",".join(map(str, layers)) + "}" if layers else ""
-    parts = [f"layer{lay}" if site == "layer" else str(site), str(method), _sampler(p)]
+    parts = [f"layer{lay}" if site == "layer" else str(site), str(method)]
+    if method != "ssmix": parts.append(_sampler(p))   # SSMix draws no lam
+    if method == "ssmix" and p.get("ssmix_ratio", 0.1) != 0.1: parts.append(f"ratio={_num(p['ssmix_ratio'])}")
+    if method == "attentionmix" and p.get("attn_layer"): parts.append(f"attn-layer={p['attn_layer']}")
     if p["lam_max"]: parts.append("max")
     if p["lam_per_example"]: parts.append("per-ex")
     if p["pairing"] != "flip": parts.append(str(p["pairing"]))
@@ -124,7 +127,8 @@ def run_id(params:dict, # the parameters of a run (missing keys take `run_defaul
     parts = [dataset_name(p["data"]), p["site"]]
     if p["site"] != "none":
         parts.append(p["method"])
-        parts.append(f"beta{_num(p['alpha'])}" if p["lam_dist"] == "beta" else str(p["lam_dist"]))
+        if p["method"] != "ssmix":   # SSMix draws no lam: its span is a share of each segment
+            parts.append(f"beta{_num(p['alpha'])}" if p["lam_dist"] == "beta" else str(p["lam_dist"]))
         if p["lam_max"]: parts.append("max")
         layers = _layers(p["mix_layers"])
         if layers: parts.append("L" + ".".join(map(str, layers)))

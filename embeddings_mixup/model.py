@@ -153,8 +153,6 @@ class _Step:
     weight: Tensor|None = None      # (B,) label weight, set by the hook that mixed
     calls: int = 0                  # encoder blocks run so far in this forward pass
 
-class _Stop(Exception): "Raised by the attention probe once it has what it needs."
-
 class Mixer:
     "Mix pairs of examples inside `model` at `site` with `method`; hooks act only during `__call__`."
     def __init__(self, model:nn.Module, # a Hugging Face sequence classifier (see `find_parts` for the families)

@@ -5,6 +5,7 @@
 # %% ../nbs/03_model.ipynb #7c29c40a
 from __future__ import annotations
 import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -167,7 +168,7 @@ class Mixer:
         if head_reduce not in ("mean", "max"): raise ValueError(f"head_reduce={head_reduce!r}; use 'mean' or 'max'.")
         self.model, self.site, self.method, self.head_reduce = model, site, method, head_reduce
         self.attn_layer, self.ssmix_ratio, self.clean_logits = attn_layer, ssmix_ratio, None
-        self.step, self.handles = None, []
+        self.step, self.handles, self._probed = None, [], False
         if site == "none": return
         try: self.parts = p = find_parts(model)
         except ValueError as e: raise ValueError(f"site {site!r}: {e}") from None
@@ -264,8 +265,23 @@ class Mixer:
         "1-based layer whose [CLS] attention AttentionMix uses when mixing after block `k` (0 = embed site)."
         return self.attn_layer or min(k + 1, self.parts.num_layers)
 
+    @contextmanager
+    def _first_blocks(self, j:int):
+        """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
+        The first probe runs every block, so the hooks transformers installs on first use (output capture) reach all."""
+        base = getattr(self.model, "base_model", self.model)
+        owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
+                           if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
+        full = getattr(owner, name)
+        whole = len(full) != self.parts.num_layers or not self._probed   # ALBERT: one shared group called L times
+        self._probed = True
+        if whole: yield; return
+        setattr(owner, name, nn.ModuleList(list(full)[:j]))
+        try: yield
+        finally: setattr(owner, name, full)
+
     def _probe_attention(self, inputs:dict, j:int) -> Tensor:
-        "[CLS]-to-token attention (B,T) of layer `j` on the clean batch: eval mode, eager attention, no gradient."
+        "[CLS]-to-token attention (B,T) of layer `j` on the clean batch: eval mode, eager, no gradient, blocks 1..j."
         m, step = self.model, self.step
         modes = [(x, x.training) for x in m.modules()]
         impl = getattr(m.config, "_attn_implementation", None)
@@ -273,7 +289,7 @@ class Mixer:
         try:
             m.eval()
             if impl not in (None, "eager"): m.set_attn_implementation("eager")
-            with torch.no_grad(): att = m(**inputs, output_attentions=True).attentions
+            with torch.no_grad(), self._first_blocks(j): att = m(**inputs, output_attentions=True).attentions
         finally:
             if impl not in (None, "eager"): m.set_attn_implementation(impl)
             for x, t in modes: x.training = t

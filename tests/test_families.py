@@ -193,3 +193,28 @@ def test_embed_positions_follow_union(family):
     pad = emb.padding_idx
     test_row = seen["position_ids"][1].tolist()           # example 1 has 3 real tokens, its partner (2) has 5
     assert test_row == [pad + 1, pad + 2, pad + 3, pad + 4, pad + 5, pad]
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f not in DECODERS])
+def test_probe_runs_blocks_up_to_its_layer(family):
+    """AttentionMix's probe runs blocks 1..j only (after a first probe over every block, which lets transformers hook
+    them all), reads layer j's attention as a full eager forward does (bit for bit), and leaves the model whole."""
+    from embeddings_mixup.model import _Step, find_parts
+    model, ref, b = build(family), build(family), batch(True)              # same seed: same weights
+    ref.set_attn_implementation("eager")
+    with torch.no_grad(): full = ref(**b, output_attentions=True).attentions
+    parts, modules, impl = find_parts(model), list(model.modules()), model.config._attn_implementation
+    calls = []
+    hooks = [blk.register_forward_hook(lambda *a: calls.append(1)) for blk in parts.blocks]
+    with Mixer(model, "layer", "attentionmix", layers=(1,)) as mx:
+        for j in range(1, parts.num_layers + 1):
+            calls.clear()
+            mx.step = _Step(torch.ones(4), torch.tensor([3, 2, 1, 0]), mask=b["attention_mask"])
+            got = mx._probe_attention(b, j)
+            mx.step = None
+            p = full[j - 1][:, :, 0, :].float().mean(1) * (b["attention_mask"] != 0)
+            assert torch.equal(got, p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)), j
+            shared = len(parts.blocks) != parts.num_layers             # ALBERT: one group called L times
+            first = j == 1                                             # the first probe runs every block
+            assert len(calls) == (parts.num_layers if shared or first else j), (j, len(calls))
+    for h in hooks: h.remove()
+    assert list(model.modules()) == modules and model.config._attn_implementation == impl

@@ -22,7 +22,7 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'run_grid', 'main', 'param_hash', 'run_id']
+           'run_grid', 'git_work_tree', 'commit_run', 'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -628,7 +628,9 @@ def _show(bar, counts:dict, running:int):
                         + (f", busy {counts['busy']}" if counts["busy"] else ""), refresh=True)
 
 def _launch(todo:list, # [(run_id, run_job kwargs)]
-            submit:Callable, limit:int, bar, log, poll_s:float=0.5) -> dict:
+            submit:Callable, limit:int, bar, log, poll_s:float=0.5,
+            on_done:Callable|None=None, # called with the run id of each run that finished complete
+           ) -> dict:
     "Run `todo` with at most `limit` jobs at once, updating `bar`; run_id -> run_job's result."
     pending, running, free, out = list(todo), {}, list(range(limit)), {}
     counts = {"done": 0, "skipped": bar.n, "failed": 0, "busy": 0}
@@ -646,6 +648,7 @@ def _launch(todo:list, # [(run_id, run_job kwargs)]
                 r = {"status": "failed", "lines": [], "error": err}
                 log(r["error"])
             for line in r["lines"]: tqdm.write(line)
+            if on_done and r["status"] == "done": on_done(rid)
             out[rid] = r; counts[r["status"]] = counts.get(r["status"], 0) + 1
             bar.update(1); _show(bar, counts, len(running))
         if running: time.sleep(poll_s)
@@ -707,6 +710,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
              launcher:str="local", # "local": this machine; "submitit": one job per run
              submitit:SubmititOptions|dict|None=None, # cluster, partition, time, GPUs... (launcher "submitit")
              stale_s:float=STALE_S, # a run lock without a heartbeat for this long is cleared and the run redone
+             commit:bool=False, # commit each run folder to git as its run finishes (`commit_run`)
             ) -> list[dict]: # [{"run_id": ..., "status": ...}] in grid order
     "Run every (variant, seed) of a grid that is not complete yet, `workers` at once, continuing after failures."
     grid, runs, ids = _grid_runs(grid_path, root, only, dry_run, execute)
@@ -717,6 +721,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
         workers = len(runs) if slurm else default_workers()
     if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
+    if commit: git_work_tree(out_root)
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
     todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
@@ -732,7 +737,9 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     n_skip = sum(s == "complete" for s in state.values())
     bar = tqdm(total=len(runs) - len(later), initial=n_skip, desc=grid.name, unit="run", disable=not progress,
                file=sys.stdout, dynamic_ncols=True)
-    try: out = _launch([(i, {**kw, "params": p}) for i, p in todo], submit, min(workers, max(1, len(todo))), bar, log)
+    on_done = (lambda rid: commit_run(out_root/rid, log)) if commit else None
+    try: out = _launch([(i, {**kw, "params": p}) for i, p in todo], submit, min(workers, max(1, len(todo))), bar, log,
+                       on_done=on_done)
     finally:
         bar.close()
         if close: close()
@@ -740,6 +747,44 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     results = [{"run_id": i, "status": out[i]["status"] if i in out else status[i]} for i in ids]
     _summary(grid, results, out, log)
     return results
+
+# %% ../nbs/13_sweep.ipynb #c0mm1t02
+def git_work_tree(path:str|Path, # a file or folder, which need not exist yet
+                 ) -> Path:
+    "The top of the git work tree holding `path`; a ValueError that says what to do where there is none."
+    p = Path(path).resolve()
+    while not p.exists(): p = p.parent
+    try: r = subprocess.run(["git", "-C", str(p), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    except FileNotFoundError: r = None
+    if r is None or r.returncode:
+        raise ValueError(f"committing runs needs a git work tree, and {path} is in none: run `git init` there, "
+                         "or sweep without --commit.")
+    return Path(r.stdout.strip())
+
+def _git(top:Path, *args:str, tries:int=5) -> subprocess.CompletedProcess:
+    "git in `top`, retried while another git process holds the index lock."
+    for i in range(tries):
+        r = subprocess.run(["git", "-C", str(top), *args], capture_output=True, text=True)
+        if r.returncode == 0 or "index.lock" not in r.stderr: return r
+        time.sleep(0.5 * (i + 1))
+    return r
+
+def commit_run(run_dir:str|Path, # a finished run's folder
+               log:Callable[[str], None]=print, # where the outcome line goes
+              ) -> bool: # True when a commit was made
+    "Commit `run_dir` alone: `git add` it, then `git commit -- run_dir`; other changes stay as they are."
+    run_dir = Path(run_dir).resolve()
+    top = git_work_tree(run_dir)
+    rel = run_dir.relative_to(top).as_posix()
+    if not _git(top, "status", "--porcelain", "--", rel).stdout.strip():
+        log(f"commit {run_dir.name}: unchanged, nothing to commit"); return False
+    files = ", ".join(sorted(f.name for f in run_dir.iterdir() if f.is_file()))
+    for args in (("add", "--", rel), ("commit", "-q", "-m", f"Run finished: {run_dir.name} ({files})", "--", rel)):
+        r = _git(top, *args)
+        if r.returncode:
+            log(f"commit {run_dir.name}: NOT committed, git {args[0]} said: {(r.stderr or r.stdout).strip()}")
+            return False
+    log(f"commit {run_dir.name}"); return True
 
 # %% ../nbs/13_sweep.ipynb #ce5d0f44
 def _cli() -> argparse.ArgumentParser:
@@ -759,6 +804,8 @@ def _cli() -> argparse.ArgumentParser:
                     help=f"runs at once (default: one per visible GPU, else {CPU_WORKERS}; submitit on slurm: all)")
     ap.add_argument("--threads", type=int, default=None, metavar="N",
                     help="CPU threads per run (default: CPUs / workers)")
+    ap.add_argument("--commit", action="store_true",
+                    help="commit each run folder to git as its run finishes, one commit per run")
     ap.add_argument("--launcher", choices=("local", "submitit"), default="local",
                     help="local: on this machine; submitit: each run is a job")
     s = ap.add_argument_group("submitit (with --launcher submitit)")
@@ -782,7 +829,7 @@ def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
               file=sys.stderr); return 2
     try:
         res = run_grid(a.grid, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs, kernel_name=a.kernel,
-                       workers=a.workers, threads=a.threads, launcher=a.launcher, submitit=sub)
+                       workers=a.workers, threads=a.threads, launcher=a.launcher, submitit=sub, commit=a.commit)
     except (GridError, FileNotFoundError, RuntimeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr); return 2
     return 1 if any(r["status"] in ("failed", "stale", "busy") for r in res) else 0

@@ -39,3 +39,22 @@ def test_torchrun_two_processes(rt_dir, tmp_path):
     assert all(math.isfinite(h["train_loss"]) for h in rec["history"])
     assert r.stdout.count("complete: validation accuracy") == 1      # the summary comes from rank 0 only
     assert (out / "model" / "README.md").read_text().count("torchrun --standalone --nproc_per_node 2") == 1
+
+
+@pytest.mark.skipif(not os.path.exists(TORCHRUN), reason="torchrun not installed")
+def test_torchrun_ssmix(rt_dir, tmp_path):
+    """SSMix under DDP: its saliency pass (a forward and a backward to the embeddings) before the mixed forward, and a
+    loss over both passes, still give one all-reduced update: both ranks end with the same weights."""
+    out = tmp_path / "run"
+    params = dict(SMOKE, limit=64, data=str(rt_dir), site="embed", method="ssmix", warmup_steps=0, out_dir=str(out))
+    from test_cli import _flags
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([TORCHRUN, "--standalone", "--nproc_per_node", "2", "-m", "embeddings_mixup", "train",
+                        *_flags(**params)], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    rec = json.loads((out / "metrics.json").read_text())
+    assert rec["status"] == "complete" and rec["num_processes"] == 2 and rec["params"]["method"] == "ssmix"
+    digests = rec["parameters_sha256"]
+    assert len(digests) == 2 and digests[0] == digests[1], digests
+    assert all(math.isfinite(h["train_loss"]) for h in rec["history"])
+    assert rec["evaluated"] == {"validation": SMOKE["eval_limit"], "test": SMOKE["eval_limit"]}

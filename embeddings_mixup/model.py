@@ -268,16 +268,17 @@ class Mixer:
     @contextmanager
     def _first_blocks(self, j:int):
         """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
-        The first probe runs every block, so the hooks transformers installs on first use (output capture) reach all."""
+        The first probe runs every block, so the hooks transformers installs on first use (output capture) reach all.
+        Yields the number of block calls the probe makes."""
         base = getattr(self.model, "base_model", self.model)
         owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
                            if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
         full = getattr(owner, name)
         whole = len(full) != self.parts.num_layers or not self._probed   # ALBERT: one shared group called L times
         self._probed = True
-        if whole: yield; return
+        if whole: yield self.parts.num_layers; return
         setattr(owner, name, nn.ModuleList(list(full)[:j]))
-        try: yield
+        try: yield j
         finally: setattr(owner, name, full)
 
     def _probe_attention(self, inputs:dict, j:int) -> Tensor:
@@ -289,13 +290,14 @@ class Mixer:
         try:
             m.eval()
             if impl not in (None, "eager"): m.set_attn_implementation("eager")
-            with torch.no_grad(), self._first_blocks(j): att = m(**inputs, output_attentions=True).attentions
+            with torch.no_grad(), self._first_blocks(j) as calls: att = m(**inputs, output_attentions=True).attentions
         finally:
             if impl not in (None, "eager"): m.set_attn_implementation(impl)
             for x, t in modes: x.training = t
             self.step = step
         if not att: raise RuntimeError(f"{type(m).__name__} gave no attentions; AttentionMix needs output_attentions")
-        p = att[j - 1][:, :, 0, :].float()                     # (B,H,T) the first token's attention
+        per = max(1, len(att) // calls)   # attentions per block call: ALBERT with inner_group_num > 1 has several
+        p = att[(j - 1) * per][:, :, 0, :].float()             # (B,H,T) the first token's attention
         p = p.mean(1) if self.head_reduce == "mean" else p.amax(1)
         p = p * (step.mask != 0)
         return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)

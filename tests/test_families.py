@@ -218,3 +218,28 @@ def test_probe_runs_blocks_up_to_its_layer(family):
             assert len(calls) == (parts.num_layers if shared or first else j), (j, len(calls))
     for h in hooks: h.remove()
     assert list(model.modules()) == modules and model.config._attn_implementation == impl
+
+def test_albert_with_inner_groups():
+    """ALBERT with inner_group_num = 2: one block call runs two layers, so `output_attentions` gives two attentions per
+    call. Every site still mixes (lam = 1 gives the plain logits), and AttentionMix reads the first layer of call j."""
+    from embeddings_mixup.model import _Step, SITE_METHODS
+    cfg = lambda: tf.AlbertConfig(**BERTLIKE, embedding_size=8, inner_group_num=2)
+    torch.manual_seed(0); model = AutoModelForSequenceClassification.from_config(cfg()).eval()
+    torch.manual_seed(0); ref = AutoModelForSequenceClassification.from_config(cfg()).eval()
+    ref.set_attn_implementation("eager")
+    full, perm = batch(False), torch.tensor([3, 2, 1, 0])
+    with torch.no_grad(): att = ref(**full, output_attentions=True).attentions
+    assert len(att) == 2 * 3
+    plain = model(**full).logits
+    for site in SITES[1:]:
+        for method in SITE_METHODS[site]:
+            if method == "ssmix": continue
+            with Mixer(model, site, method, layers=(1, 2, 3)) as mx:
+                assert torch.equal(mx(full, torch.ones(4), perm)[0], plain), (site, method)
+    with Mixer(model, "layer", "attentionmix", layers=(1,)) as mx:
+        for j in (1, 2, 3):
+            mx.step = _Step(torch.ones(4), perm, mask=full["attention_mask"])
+            got = mx._probe_attention(full, j)
+            mx.step = None
+            p = att[(j - 1) * 2][:, :, 0, :].float().mean(1)
+            assert torch.equal(got, p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)), j

@@ -12,8 +12,8 @@ from .runs import NOT_RESULTS, run_defaults, variant_name
 from .stats import PRED_FILE
 
 # %% auto #0
-__all__ = ['record_history', 'result_fields', 'compare_records', 'changed_params', 'code_changes', 'reproduction_table',
-           'reproduction_markdown', 'main']
+__all__ = ['HEADLINE', 'record_history', 'result_fields', 'compare_records', 'changed_params', 'code_changes',
+           'reproduction_table', 'reproduction_markdown', 'main']
 
 # %% ../nbs/17_reproduce.ipynb #3bd9201c
 def _git(cwd:Path, *args:str) -> str:
@@ -54,15 +54,19 @@ def _rel(a, b) -> float:
     try: return abs(a - b) / max(abs(a), abs(b), 1e-300)
     except TypeError: return math.inf
 
+HEADLINE = ("test.accuracy", "validation.accuracy", "selection.epoch", "test.f1", "validation.f1")
+
+def _first(k:str) -> tuple: return (HEADLINE.index(k) if k in HEADLINE else len(HEADLINE), k)
+
 def compare_records(old:dict, # the earlier record
                     new:dict, # the current one
                    ) -> dict:
     "Verdict (`exact`, `accuracies exact`, `differs`), the digits the losses agree to, the first result that differs."
     a, b = result_fields(old), result_fields(new)
-    changed = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    decisive = [k for k in changed if "loss" not in k]
-    rel = max((_rel(a.get(k), b.get(k)) for k in changed), default=0.0)
-    digits = None if not changed else (0 if rel >= 1 else int(math.floor(-math.log10(rel))) if rel > 0 else None)
+    changed = sorted((k for k in set(a) | set(b) if a.get(k) != b.get(k)), key=_first)   # headline results first
+    decisive, losses = [k for k in changed if "loss" not in k], [k for k in changed if "loss" in k]
+    rel = max((_rel(a.get(k), b.get(k)) for k in losses), default=0.0)
+    digits = None if not losses else (0 if rel >= 1 else int(math.floor(-math.log10(rel))) if rel > 0 else None)
     verdict = "exact" if not changed else "accuracies exact" if not decisive else "differs"
     first = (decisive or changed or [""])[0]
     return dict(verdict=verdict, loss_digits=digits, max_rel_diff=rel, first_difference=first,
@@ -139,7 +143,13 @@ def _ids(t:pd.DataFrame, most:int=6) -> str:
     more = f" and {len(ids) - most} more (`reports/reproduction.csv`)" if len(ids) > most else ""
     return ", ".join(f"`{r}`" for r in ids[:most]) + more
 
+def _differ_line(r) -> str:
+    both = isinstance(r.earlier_value, (int, float)) and isinstance(r.current_value, (int, float))
+    return f"`{r.run_id}` ({r.first_difference}" + (f" {r.earlier_value:.4g} → {r.current_value:.4g})" if both else ")")
+
 def reproduction_markdown(t:pd.DataFrame, # from `reproduction_table` (or read back from its CSV)
+                          expected:dict|None=None, # variant -> why its method changed on purpose since earlier runs
+                                                   # (default: the table's `changed_on_purpose` column, if any)
                          ) -> str:
     "A few generated lines: how many re-made runs reproduce their earlier records, and which do not."
     if t.empty: return "No run has been re-made with the same parameters yet, so no rerun has been checked."
@@ -157,11 +167,15 @@ def reproduction_markdown(t:pd.DataFrame, # from `reproduction_table` (or read b
         lines.append(f"{len(acc)} reproduce every accuracy, F1 and the selected epoch, but not the losses bit for bit "
                      f"(they agree to {agree} significant digits; thread counts {threads}): "
                      f"{_ids(acc)}.")
-    if len(diff):
-        lines.append(f"{len(diff)} differ in a result: " + "; ".join(
-            f"`{r.run_id}` ({r.first_difference} {r.earlier_value:.4g} → {r.current_value:.4g})" if
-            isinstance(r.earlier_value, (int, float)) and isinstance(r.current_value, (int, float)) else
-            f"`{r.run_id}` ({r.first_difference})" for r in diff.itertuples()) + ".")
+    why = (diff.variant.map(expected) if expected is not None and "variant" in diff else
+           diff.get("changed_on_purpose", pd.Series(None, index=diff.index, dtype=object)))
+    meant = why.notna() & (why.astype(str) != "")
+    if meant.any():
+        lines.append(f"{int(meant.sum())} differ because their method was changed on purpose since: " + "; ".join(
+            _differ_line(r)[:-1] + f"; {w})" for r, w in zip(diff[meant].itertuples(), why[meant])) + ".")
+    if (~meant).any():
+        lines.append(f"{int((~meant).sum())} differ in a result, unexplained: "
+                     + "; ".join(_differ_line(r) for r in diff[~meant].itertuples()) + ".")
     return " ".join(lines)
 
 # %% ../nbs/17_reproduce.ipynb #247aa220

@@ -794,7 +794,8 @@ def _cli() -> argparse.ArgumentParser:
                     "Resumable: "
                     "complete runs are skipped, incomplete ones cleared and re-run; a per-run lock keeps two "
                     "sweeps from running the same run.")
-    ap.add_argument("grid", help="grid YAML file, e.g. grids/rotten_tomatoes.yaml")
+    ap.add_argument("grid", nargs="+", help="grid YAML file(s), e.g. grids/rotten_tomatoes.yaml; several run one "
+                                            "after the other")
     ap.add_argument("--dry-run", action="store_true", help="list run ids and whether each is complete; run nothing")
     ap.add_argument("--max-runs", type=int, default=None, metavar="N",
                     help="execute at most N runs (complete runs don't count)")
@@ -820,7 +821,7 @@ def _cli() -> argparse.ArgumentParser:
 
 def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
         ) -> int: # 0: every run complete; 1: some failed, stale or running elsewhere; 2: unusable grid or options
-    "Command line: `python -m embeddings_mixup.sweep GRID [--dry-run] [--max-runs N] [--only S] [--workers N] ...`."
+    "Command line: `python -m embeddings_mixup.sweep GRID [GRID ...] [--dry-run] [--max-runs N] [--only S] ...`."
     a = _cli().parse_args(argv)
     sub = SubmititOptions(a.cluster, a.partition, a.time, a.gpus_per_job, a.cpus_per_job, a.mem)
     only_submitit = ("cluster", "partition", "gpus_per_job", "cpus_per_job", "mem")
@@ -828,8 +829,10 @@ def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
         print("error: --cluster, --partition, --gpus-per-job, --cpus-per-job and --mem need --launcher submitit.",
               file=sys.stderr); return 2
     try:
-        res = run_grid(a.grid, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs, kernel_name=a.kernel,
-                       workers=a.workers, threads=a.threads, launcher=a.launcher, submitit=sub, commit=a.commit)
+        for g in a.grid: load_grid(g)    # every grid readable before the first run starts
+        res = [r for g in a.grid for r in run_grid(g, only=a.only, dry_run=a.dry_run, max_runs=a.max_runs,
+                                                   kernel_name=a.kernel, workers=a.workers, threads=a.threads,
+                                                   launcher=a.launcher, submitit=sub, commit=a.commit)]
     except (GridError, FileNotFoundError, RuntimeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr); return 2
     return 1 if any(r["status"] in ("failed", "stale", "busy") for r in res) else 0

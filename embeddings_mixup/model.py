@@ -18,9 +18,9 @@ from .ssmix import ssmix_forward
 from .data import resolve_model
 
 # %% auto #0
-__all__ = ['SITES', 'SITE_METHODS', 'FAMILY_NAMES', 'check_site_method', 'ModelParts', 'find_parts', 'default_mix_layers',
-           'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss', 'load_classifier',
-           'families_markdown']
+__all__ = ['SITES', 'SITE_METHODS', 'PROBED', 'FAMILY_NAMES', 'check_site_method', 'ModelParts', 'find_parts',
+           'default_mix_layers', 'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss',
+           'load_classifier', 'families_markdown']
 
 # %% ../nbs/03_model.ipynb #21b6ef0d
 SITES = ("none", "embed", "layer", "encoder", "pooler")
@@ -142,6 +142,8 @@ def union_4d(m:Tensor, # a layer's attention mask: (B,T) or (B,1,Tq,Tk), bool, i
 
 
 # %% ../nbs/03_model.ipynb #5e1f0a02
+PROBED = "_embeddings_mixup_probed"   # model attribute: AttentionMix probed it once with every block
+
 @dataclass
 class _Step:
     lam: Tensor
@@ -168,7 +170,7 @@ class Mixer:
         if head_reduce not in ("mean", "max"): raise ValueError(f"head_reduce={head_reduce!r}; use 'mean' or 'max'.")
         self.model, self.site, self.method, self.head_reduce = model, site, method, head_reduce
         self.attn_layer, self.ssmix_ratio, self.clean_logits = attn_layer, ssmix_ratio, None
-        self.step, self.handles, self._probed = None, [], False
+        self.step, self.handles = None, []
         if site == "none": return
         try: self.parts = p = find_parts(model)
         except ValueError as e: raise ValueError(f"site {site!r}: {e}") from None
@@ -266,16 +268,17 @@ class Mixer:
         return self.attn_layer or min(k + 1, self.parts.num_layers)
 
     @contextmanager
-    def _first_blocks(self, j:int):
+    def _first_blocks(self, j:int):   # PROBED: set on the model after its first probe
         """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
-        The first probe runs every block, so the hooks transformers installs on first use (output capture) reach all.
+        A model's first probe runs every block, so the hooks transformers installs on first use (output capture) reach
+        all; the model remembers it, so a new mixer on it (one per step, say) cuts from its first probe.
         Yields the number of block calls the probe makes."""
         base = getattr(self.model, "base_model", self.model)
         owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
                            if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
         full = getattr(owner, name)
-        whole = len(full) != self.parts.num_layers or not self._probed   # ALBERT: one shared group called L times
-        self._probed = True
+        whole = len(full) != self.parts.num_layers or not getattr(self.model, PROBED, False)   # ALBERT: shared block
+        setattr(self.model, PROBED, True)
         if whole: yield self.parts.num_layers; return
         setattr(owner, name, nn.ModuleList(list(full)[:j]))
         try: yield j

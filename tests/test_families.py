@@ -216,6 +216,12 @@ def test_probe_runs_blocks_up_to_its_layer(family):
             shared = len(parts.blocks) != parts.num_layers             # ALBERT: one group called L times
             first = j == 1                                             # the first probe runs every block
             assert len(calls) == (parts.num_layers if shared or first else j), (j, len(calls))
+    with Mixer(model, "embed", "attentionmix") as mx:                  # a new mixer on a probed model cuts at once
+        calls.clear()
+        mx.step = _Step(torch.ones(4), torch.tensor([3, 2, 1, 0]), mask=b["attention_mask"])
+        mx._probe_attention(b, 1)
+        mx.step = None
+        assert len(calls) == (parts.num_layers if len(parts.blocks) != parts.num_layers else 1)
     for h in hooks: h.remove()
     assert list(model.modules()) == modules and model.config._attn_implementation == impl
 

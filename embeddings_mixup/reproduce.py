@@ -8,6 +8,7 @@ import argparse, json, math, subprocess, sys
 from pathlib import Path
 import pandas as pd
 from fastcore.imports import IN_NOTEBOOK
+from .git import git, tree_path
 from .runs import NOT_RESULTS, run_defaults, variant_name
 from .stats import PRED_FILE
 
@@ -16,16 +17,11 @@ __all__ = ['HEADLINE', 'record_history', 'result_fields', 'compare_records', 'ch
            'reproduction_table', 'reproduction_markdown', 'main']
 
 # %% ../nbs/17_reproduce.ipynb #3bd9201c
-def _git(cwd:Path, *args:str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True).stdout
+def _git(cwd:Path, *args:str) -> str: return git(cwd, *args, check=True).stdout
 
 def _repo_path(path:Path) -> tuple[Path, str]:
-    "The work tree holding `path`, and `path` relative to it (what `git show COMMIT:PATH` takes)."
-    path = Path(path).resolve()
-    try: top = Path(_git(path.parent, "rev-parse", "--show-toplevel").strip())
-    except (subprocess.CalledProcessError, FileNotFoundError) as e:
-        raise ValueError(f"{path} is not inside a git work tree: a run's earlier records are its git history") from e
-    return top, path.relative_to(top).as_posix()
+    "The work tree holding `path`, and `path` relative to it."
+    return tree_path(path, "reading a run's earlier records", "they are its git history; run this in the checkout")
 
 def record_history(path:str|Path, # a run's metrics.json, inside a git work tree
                   ) -> list[tuple[str, dict]]:

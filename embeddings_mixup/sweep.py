@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
+from .git import git, work_tree
 from .runs import NOT_RESULTS, _canon, param_hash, run_defaults, run_id
 
 # %% auto #0
@@ -22,7 +23,7 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'run_grid', 'git_work_tree', 'commit_run', 'main', 'param_hash', 'run_id']
+           'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -721,7 +722,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
         workers = len(runs) if slurm else default_workers()
     if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
-    if commit: git_work_tree(out_root)
+    if commit: work_tree(out_root, *_COMMIT_NEEDS)   # refused before any run, not after the first
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
     todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
@@ -749,38 +750,20 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     return results
 
 # %% ../nbs/13_sweep.ipynb #c0mm1t02
-def git_work_tree(path:str|Path, # a file or folder, which need not exist yet
-                 ) -> Path:
-    "The top of the git work tree holding `path`; a ValueError that says what to do where there is none."
-    p = Path(path).resolve()
-    while not p.exists(): p = p.parent
-    try: r = subprocess.run(["git", "-C", str(p), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
-    except FileNotFoundError: r = None
-    if r is None or r.returncode:
-        raise ValueError(f"committing runs needs a git work tree, and {path} is in none: run `git init` there, "
-                         "or sweep without --commit.")
-    return Path(r.stdout.strip())
-
-def _git(top:Path, *args:str, tries:int=5) -> subprocess.CompletedProcess:
-    "git in `top`, retried while another git process holds the index lock."
-    for i in range(tries):
-        r = subprocess.run(["git", "-C", str(top), *args], capture_output=True, text=True)
-        if r.returncode == 0 or "index.lock" not in r.stderr: return r
-        time.sleep(0.5 * (i + 1))
-    return r
+_COMMIT_NEEDS = ("committing runs", "run `git init` there, or sweep without --commit")  # for `work_tree`
 
 def commit_run(run_dir:str|Path, # a finished run's folder
                log:Callable[[str], None]=print, # where the outcome line goes
               ) -> bool: # True when a commit was made
     "Commit `run_dir` alone: `git add` it, then `git commit -- run_dir`; other changes stay as they are."
     run_dir = Path(run_dir).resolve()
-    top = git_work_tree(run_dir)
+    top = work_tree(run_dir, *_COMMIT_NEEDS)
     rel = run_dir.relative_to(top).as_posix()
-    if not _git(top, "status", "--porcelain", "--", rel).stdout.strip():
+    if not git(top, "status", "--porcelain", "--", rel).stdout.strip():
         log(f"commit {run_dir.name}: unchanged, nothing to commit"); return False
     files = ", ".join(sorted(f.name for f in run_dir.iterdir() if f.is_file()))
     for args in (("add", "--", rel), ("commit", "-q", "-m", f"Run finished: {run_dir.name} ({files})", "--", rel)):
-        r = _git(top, *args)
+        r = git(top, *args)
         if r.returncode:
             log(f"commit {run_dir.name}: NOT committed, git {args[0]} said: {(r.stderr or r.stdout).strip()}")
             return False

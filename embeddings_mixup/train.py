@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_training.ipynb #e7e8bf2a
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, platform, subprocess, time
+import contextlib, hashlib, json, math, os, platform, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from tqdm import tqdm
 import embeddings_mixup
 from .data import (batches, bucket_batches, collate_examples, collator_for, load_data, load_tokenizer,
                                    tokenize)
+from .git import head_commit
 from .mixup import LAM_DISTS, PAIRINGS, sample_lam, sample_pairs
 from .model import Mixer, check_site_method, load_classifier, mixed_loss
 from .stats import save_predictions
@@ -183,21 +184,7 @@ def write_json_atomic(path:str|Path, obj) -> Path:
 
 def git_commit() -> str|None:
     "The package checkout's commit (with '-dirty' if tracked files changed), or None outside git."
-    root = Path(embeddings_mixup.__file__).resolve().parent.parent
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        if not sha: return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        return sha + ("-dirty" if dirty else "")
-    except Exception: return None
+    return head_commit(Path(embeddings_mixup.__file__).resolve().parent.parent)
 
 def environment() -> dict:
     "Versions of Python and the libraries a result depends on, and torch's thread count (sums round by it)."

@@ -56,7 +56,7 @@ def test_summary_keeps_the_main_protocol_and_writes_every_output(runs_root, tmp_
     text = outputs(nb)
     assert "fig_reliability.png: not drawn: no run keeps predictions.csv" in text
     assert "test_ece: no variant has a pair of runs" in text
-    assert "reruns not checked:" in text and "not inside a git work tree" in text   # tmp_path has no history
+    assert "reruns not checked:" in text and "needs a git work tree" in text   # tmp_path has no history
 
 
 def test_summary_with_predictions_fills_calibration_and_draws_reliability(pred_root, tmp_path):

@@ -139,6 +139,12 @@ def _ids(t:pd.DataFrame, most:int=6) -> str:
     more = f" and {len(ids) - most} more (`reports/reproduction.csv`)" if len(ids) > most else ""
     return ", ".join(f"`{r}`" for r in ids[:most]) + more
 
+def _threads_phrase(pairs:pd.Series) -> str:
+    "`2→1` pairs counted, in words: `unrecorded→1 (13), unrecorded in both (1)`."
+    word = lambda s: "unrecorded in both" if s == "?→?" else str(s).replace("?", "unrecorded")
+    n = pairs.value_counts()
+    return ", ".join(word(s) + (f" ({n[s]})" if len(n) > 1 else "") for s in sorted(n.index))
+
 def _differ_line(r) -> str:
     both = isinstance(r.earlier_value, (int, float)) and isinstance(r.current_value, (int, float))
     return f"`{r.run_id}` ({r.first_difference}" + (f" {r.earlier_value:.4g} → {r.current_value:.4g})" if both else ")")
@@ -159,7 +165,7 @@ def reproduction_markdown(t:pd.DataFrame, # from `reproduction_table` (or read b
     if len(acc):
         d = acc.loss_digits.dropna().astype(int)
         agree = f"{d.min()}" if d.min() == d.max() else f"{d.min()}–{d.max()}"
-        threads = ", ".join(sorted(set(acc.threads)))
+        threads = _threads_phrase(acc.threads)
         lines.append(f"{len(acc)} reproduce every accuracy, F1 and the selected epoch, but not the losses bit for bit "
                      f"(they agree to {agree} significant digits; thread counts {threads}): "
                      f"{_ids(acc)}.")

@@ -108,3 +108,24 @@ def test_train_command_saves_model_with_card(rt_dir, tmp_path, capsys):
     cmd = card.split("## Reproduce")[1].split("```bash\n")[1].split("\n")[0]
     assert cmd.startswith("embeddings-mixup train ")
     assert asdict(parse_train_args(shlex.split(cmd)[2:])[0]) == rec["params"]   # the command re-makes this run
+
+
+def _readme_train_commands() -> list[list[str]]:
+    "The arguments after `train` of every `embeddings-mixup train` line in the README's code blocks."
+    lines = (ROOT / "README.md").read_text().splitlines()
+    cmds = [shlex.split(l.split("#")[0])[2:] for l in lines if l.startswith("embeddings-mixup train ")]
+    assert len(cmds) >= 4, cmds   # the README's command-line section
+    return cmds
+
+
+@pytest.mark.parametrize("argv", _readme_train_commands(), ids=" ".join)
+def test_readme_train_commands_are_valid(argv, monkeypatch):
+    "Each README command parses, validates, and its layers exist in the model it names (the bundled one by default)."
+    from transformers import AutoConfig
+    from embeddings_mixup.data import resolve_model
+    monkeypatch.chdir(ROOT)   # --config paths are relative to the repository
+    cfg, _ = parse_train_args(argv)
+    where = resolve_model(cfg.model)
+    if cfg.mix_layers and os.path.isdir(where):
+        depth = AutoConfig.from_pretrained(where).num_hidden_layers
+        assert all(1 <= k <= depth for k in cfg.mix_layers), f"--mix-layers {cfg.mix_layers}: the model has {depth}"

@@ -15,7 +15,7 @@ import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
 from .git import git, work_tree
-from .runs import NOT_RESULTS, _canon, param_hash, run_defaults, run_id
+from .runs import NOT_RESULTS, _canon, dataset_name, param_hash, run_defaults, run_id, variant_name
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_S', 'THREAD_VARS', 'CPU_WORKERS', 'GridError',
@@ -23,7 +23,7 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
+           'time_to_run', 'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -655,6 +655,39 @@ def _launch(todo:list, # [(run_id, run_job kwargs)]
         if running: time.sleep(poll_s)
     return out
 
+# %% ../nbs/13_sweep.ipynb #e7a0c002
+def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
+    "(dataset, variant, total seconds) of every complete run below `out_root`."
+    out = []
+    for f in Path(out_root).glob("*/metrics.json"):
+        try: r = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError): continue
+        s = (r.get("timing") or {}).get("total_seconds") if r.get("status") == "complete" else None
+        if s: out.append((dataset_name((r.get("params") or {}).get("data")), variant_name(r.get("params") or {}), s))
+    return out
+
+def time_to_run(out_root:str|Path, # the grid's folder of run folders
+                params:Sequence[dict], # the parameters of the runs to do
+                workers:int, # runs at once
+               ) -> tuple[float|None, int]: # (seconds, or None without any complete run; complete runs it used)
+    "Seconds the runs should take, `workers` at once, from the recorded times of complete runs (same variant first)."
+    import statistics
+    done = _recorded(Path(out_root))
+    if not done or not params: return (None if not done else 0.0), len(done)
+    def median(keep): return statistics.median([s for d, v, s in done if keep(d, v)] or [float("nan")])
+    each = []
+    for p in params:
+        d, v = dataset_name(p.get("data")), variant_name(p)
+        for keep in (lambda a, b: (a, b) == (d, v), lambda a, b: a == d, lambda a, b: True):
+            if (s := median(keep)) == s: each.append(s); break   # s == s: not nan
+    return max(sum(each) / max(1, workers), max(each)), len(done)   # never less than its longest run
+
+def _duration(seconds:float|None, n_done:int, workers:int) -> str:
+    if seconds is None: return "no estimate yet (no complete run to time)"
+    h = seconds / 3600
+    when = f"about {h:.1f} h" if h >= 1 else f"about {seconds / 60:.0f} min"
+    return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s))"
+
 # %% ../nbs/13_sweep.ipynb #2bc2ab75
 def _logger(path:Path, echo:bool=True) -> Callable[[str], None]:
     def log(line:str):
@@ -676,7 +709,7 @@ def _grid_runs(grid_path, root, only, dry_run:bool, execute) -> tuple:
     check_params(runs, grid.notebook_path)
     return grid, runs, ids
 
-def _dry_run(grid:Grid, runs, ids, defaults, stale_s) -> list[dict]:
+def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int) -> list[dict]:
     rows = []
     for i, p in zip(ids, runs):
         s, lock = run_state(grid.out_path/i, p, grid.root, defaults, grid.requires)[0], lock_info(grid.out_path/LOCKS/i)
@@ -686,6 +719,8 @@ def _dry_run(grid:Grid, runs, ids, defaults, stale_s) -> list[dict]:
     n_done, n_stale = sum(r["status"] == "complete" for r in rows), sum(r["status"] == "stale" for r in rows)
     print(f"{grid.name}: {len(rows)} runs in {grid.out_path}: {n_done} complete, "
           + (f"{n_stale} stale (see run_one), " if n_stale else "") + f"{len(rows) - n_done - n_stale} to run.")
+    todo = [p for p, r in zip(runs, rows) if r["status"] not in ("complete", "stale", "running")]
+    if todo: print(f"{grid.name}: " + _duration(*time_to_run(grid.out_path, todo, workers), workers))
     return rows
 
 def _summary(grid:Grid, results:list[dict], out:dict, log) -> None:
@@ -716,19 +751,20 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     "Run every (variant, seed) of a grid that is not complete yet, `workers` at once, continuing after failures."
     grid, runs, ids = _grid_runs(grid_path, root, only, dry_run, execute)
     out_root, defaults = grid.out_path, notebook_defaults(grid.notebook_path)
-    if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s)
     opts = SubmititOptions(**submitit) if isinstance(submitit, dict) else submitit
     if workers is None:
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
         workers = len(runs) if slurm else default_workers()
     if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
+    if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s, workers)
     if commit: work_tree(out_root, *_COMMIT_NEEDS)   # refused before any run, not after the first
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
     todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
     log = _logger(out_root/"sweep.log")
     log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")
-        + f", {len(todo)} to run, {workers} at once" + (f" through submitit" if launcher == "submitit" else ""))
+        + f", {len(todo)} to run, {workers} at once" + (f" through submitit" if launcher == "submitit" else "")
+        + (f"; {_duration(*time_to_run(out_root, [p for _, p in todo], workers), workers)}" if todo else ""))
     for i, p in zip(ids, runs):
         if state[i] == "stale":
             log(_stale_line(i, out_root/i, recorded_differences(out_root/i, resolve_params(p, grid.root), defaults)))

@@ -298,9 +298,9 @@ def _example_p(m:pd.DataFrame, # paired runs (merged, suffixes _v and _b; column
         if pv is None or pb is None or _SPLIT[split] not in pv or _SPLIT[split] not in pb:
             return float("nan"), f"no example-level test: seed {r.seed} lacks {PRED_FILE} on one side"
         (p1, y1), (p2, y2) = pv[_SPLIT[split]], pb[_SPLIT[split]]
-        if len(y1) != len(y2) or (y1 != y2).any():
-            raise ValueError(f"seed {r.seed}: {r.path_v} and {r.path_b} hold different {_SPLIT[split]} labels: "
-                             "not the same examples in the same order, so they cannot be paired example by example.")
+        if len(y1) != len(y2) or (y1 != y2).any() or (a and len(y1) != a[0].shape[-1]):
+            return float("nan"), (f"no example-level test: seed {r.seed}'s {_SPLIT[split]} examples differ (in number "
+                                   "or labels) between the two runs or from the other seeds'")
         a.append(stats.per_example(p1, y1, name)); b.append(stats.per_example(p2, y2, name))
     return stats.example_test(np.vstack(a), np.vstack(b)), ""
 
@@ -328,8 +328,7 @@ def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, 
             "mean_diff": s["mean"], "sd_diff": s["sd"], "t_low": s["low"], "t_high": s["high"],
             "boot_low": s["boot_low"], "boot_high": s["boot_high"], "p_paired_ttest": s["p_t"],
             "p_signflip": s["p_signflip"], "p_example": p_ex,
-            "finding": stats.findings_line(ds, f"`{v}`", d, _readable(metric), level, p_example=p_ex),
-            "note": "; ".join(notes)}
+            "finding": d, "note": "; ".join(notes)}   # finding: the differences until Holm's p is known
 
 def paired_test(runs:pd.DataFrame, # from `load_runs`
                 baseline:str="none", # the variant everything is compared with
@@ -351,6 +350,8 @@ def paired_test(runs:pd.DataFrame, # from `load_runs`
     df.insert(PAIRED_COLUMNS.index("p_holm"), "p_holm",
               df.groupby("dataset")["p_paired_ttest"].transform(holm) if len(df) else [])
     df["n_pairs"] = df["n_pairs"].astype(int)
+    df["finding"] = [stats.findings_line(r.dataset, f"`{r.variant}`", r.finding, _readable(metric), level,
+                                         p_example=r.p_example, p_holm=r.p_holm) for r in df.itertuples()]
     return df
 
 # %% ../nbs/12_report.ipynb #e3e0fe0e

@@ -180,16 +180,17 @@ def reliability_curve(probs, # (N,C) class probabilities (concatenate several se
 MIN_BOOT = 20   # pairs needed before a percentile bootstrap interval is reported (see the coverage study below)
 
 def _clean(diffs) -> np.ndarray:
+    "Finite differences, rounded to 12 decimals: float noise in differences of equal counts is not spread."
     d = np.asarray(diffs, dtype=float).ravel()
-    return d[~np.isnan(d)]
+    return np.round(d[~np.isnan(d)], 12)
 
 def t_interval(diffs:Sequence[float], # paired differences (NaN ignored)
                level:float=0.95, # coverage of the interval
               ) -> tuple[float, float]:
-    "Student-t interval of the mean difference; (nan, nan) with fewer than 2 values."
+    "Student-t interval of the mean difference; (nan, nan) with fewer than 2 values or none of their spread."
     from scipy import stats
     d = _clean(diffs)
-    if len(d) < 2: return (float("nan"), float("nan"))
+    if len(d) < 2 or d.std() == 0: return (float("nan"), float("nan"))   # no spread: no width to estimate
     half = stats.t.ppf(0.5 + level/2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
     return float(d.mean() - half), float(d.mean() + half)
 
@@ -252,7 +253,8 @@ def _exact_sum_p(D:np.ndarray) -> float:
         step = np.zeros(2*k*m + 1); step[::2*k] = stats.binom.pmf(np.arange(m + 1), m, 0.5)
         pmf = np.convolve(pmf, step)
     K = int(a.sum()); t = np.arange(-K, K + 1)
-    return float(min(1.0, pmf[np.abs(t) >= abs(int(D.sum()))].sum()))
+    p = pmf[np.abs(t) >= abs(int(D.sum()))].sum()
+    return float(min(1.0, max(p, np.finfo(float).tiny)))   # never 0: below ~1e-308 the float underflows
 
 def example_test(variant, # (S,N) per-example terms of the variant, row s = seed s (see `per_example`)
                  baseline, # (S,N) the baseline's, same seeds in the same rows, same examples in the same columns
@@ -285,7 +287,22 @@ def holm(pvalues:Sequence[float], # raw p-values of one family of tests; NaN = n
     return out
 
 # %% ../nbs/11_stats.ipynb #d5aa2695
-def _signed(x:float, digits:int) -> str: return f"{x:+.{digits}f}".replace("-", "−")
+def _signed(x:float, digits:int) -> str:
+    "`+0.004`, `−0.012`; zero without a sign."
+    return f"{0:.{digits}f}" if round(x, digits) == 0 else f"{x:+.{digits}f}".replace("-", "−")
+
+def _outward(lo:float, hi:float, digits:int) -> tuple[str, str]:
+    "lo rounded down, hi up (the printed interval holds the computed one); more digits where a bound would print as 0."
+    for k in range(digits, 7):
+        a, b = (f(round(x * 10**k, 6)) / 10**k for f, x in ((math.floor, lo), (math.ceil, hi)))
+        if (a != 0 or lo == 0) and (b != 0 or hi == 0): return _signed(a, k), _signed(b, k)
+    return _signed(lo, 6), _signed(hi, 6)
+
+def _no_spread(dataset, variant, d, metric) -> str:
+    same = (f"gives the same {metric} as the baseline" if d[0] == 0 else
+            f"changes {metric} by exactly {_signed(d[0], 6).rstrip('0')}")
+    return (f"On {dataset}, {variant} {same} on each of its {len(d)} seed pairs: with no spread between the seeds "
+            "there is no interval, so nothing is ruled out.")
 
 def findings_line(dataset:str, # e.g. rotten_tomatoes
                   variant:str, # e.g. embed·mixup·N(0.1,0.015), or a readable description
@@ -294,19 +311,24 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
                   level:float=0.95,
                   digits:int=3,
                   p_example:float|None=None, # p of `example_test`, appended with what it is about
+                  p_holm:float|None=None, # the t-test's p adjusted over the dataset's comparisons (`holm`)
                  ) -> str:
-    "One sentence: the t-interval of the mean paired difference and what it rules out."
+    "One sentence: the (unadjusted) t-interval of the mean paired difference, what it rules out, and Holm's caveat."
     d = _clean(diffs)
     if len(d) < 2:
         return (f"On {dataset}, {variant} has {len(d)} seed pair{'s'*(len(d) != 1)} with the baseline for {metric}: "
                 "too few for an interval, so nothing is ruled out.")
+    if d.std() == 0: return _no_spread(dataset, variant, d, metric)
     lo, hi = t_interval(d, level)
-    f = lambda x: _signed(x, digits)
-    basis = f"mean {f(d.mean())}; {level:.0%} t-interval, {len(d)} seed pairs, paired t-test p = {paired_t_p(d):.2g}"
-    head = f"On {dataset}, {variant} changes {metric} by between {f(lo)} and {f(hi)} ({basis})"
-    if lo > 0: tail = f"no change is ruled out, and so is an increase above {f(hi)}"
-    elif hi < 0: tail = f"no change is ruled out, and so is a decrease beyond {f(lo)}"
-    else: tail = f"an increase above {f(hi)} and a decrease beyond {f(lo)} are ruled out; no change is not"
+    (slo, shi), adj = _outward(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
+    basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "
+             f"t-test p = {paired_t_p(d):.2g}" + (f", {p_holm:.2g} after Holm's correction" if adj else ""))
+    head = f"On {dataset}, {variant} changes {metric} by between {slo} and {shi} ({basis})"
+    if lo > 0: tail = f"no change is ruled out, and so is an increase above {shi}"
+    elif hi < 0: tail = f"no change is ruled out, and so is a decrease beyond {slo}"
+    else: tail = f"an increase above {shi} and a decrease beyond {slo} are ruled out; no change is not"
+    if adj and (lo > 0 or hi < 0) and p_holm >= 1 - level:
+        tail += ", though not once the dataset's other comparisons are accounted for (Holm)"
     out = f"{head}: {tail}."
     if p_example is not None and not np.isnan(p_example):
         out += f" Pooling the seeds over test examples (these trained models, not new seeds): p = {p_example:.2g}."
@@ -407,14 +429,19 @@ def compare(frame:pd.DataFrame, # long frame (see `predictions_frame`)
                 m = g.merge(base, on=list(pair_on), suffixes=("_v", "_b"))
                 row["n_pairs"] = len(m)
                 for k in diff_metrics: row.update(_paired_cols(m, fr, k, level, min_boot, n_perm))
-                d0 = (m[f"{diff_metrics[0]}_v"] - m[f"{diff_metrics[0]}_b"]).to_numpy(float)
-                row["finding"] = findings_line(ds, v, d0, f"{split} {diff_metrics[0]}", level,
-                                               p_example=row.get(f"p_{diff_metrics[0]}_example"))
+                row["_diffs"] = (m[f"{diff_metrics[0]}_v"] - m[f"{diff_metrics[0]}_b"]).to_numpy(float)
+                row["_group"] = ds
             out.append(row)
     df = pd.DataFrame(out)
     for c in [c for c in df.columns if c.startswith("p_")]:
         df[f"{c}_holm"] = df.groupby(list(by))[c].transform(lambda p: holm(p.to_numpy(float)))
     if "n_pairs" in df: df["n_pairs"] = df["n_pairs"].astype("Int64")          # <NA> on the baseline's row
+    if "_diffs" in df:   # after Holm: each finding says whether its interval survives the correction
+        k = diff_metrics[0]
+        df["finding"] = [findings_line(r["_group"], r["variant"], r["_diffs"], f"{split} {k}", level,
+                                       p_example=r.get(f"p_{k}_example"), p_holm=r.get(f"p_{k}_t_holm"))
+                         if isinstance(r["_group"], str) else None for _, r in df.iterrows()]
+        df = df.drop(columns=["_diffs", "_group"])
     return df[[c for c in df.columns if c != "finding"] + (["finding"] if "finding" in df else [])]
 
 # %% ../nbs/11_stats.ipynb #8c38cea9

@@ -23,7 +23,7 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'time_to_run', 'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
+           'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -666,21 +666,38 @@ def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
         if s: out.append((dataset_name((r.get("params") or {}).get("data")), variant_name(r.get("params") or {}), s))
     return out
 
+def run_estimates(params:Sequence[dict], # the parameters of runs
+                  done:list[tuple[str, str, float]], # `_recorded` of the folder
+                 ) -> list[float]: # seconds per run; NaN without any complete run
+    "Expected seconds per run: median of complete runs of its dataset and variant, else variant, else dataset, else any."
+    import statistics
+    def median(keep): return statistics.median([s for d, v, s in done if keep(d, v)] or [float("nan")])
+    out = []
+    for p in params:
+        d, v = dataset_name(p.get("data")), variant_name(p)
+        tiers = (lambda a, b: (a, b) == (d, v), lambda a, b: b == v, lambda a, b: a == d, lambda a, b: True)
+        out.append(next((s for s in map(median, tiers) if s == s), float("nan")))   # s == s: not NaN
+    return out
+
 def time_to_run(out_root:str|Path, # the grid's folder of run folders
                 params:Sequence[dict], # the parameters of the runs to do
                 workers:int, # runs at once
                ) -> tuple[float|None, int]: # (seconds, or None without any complete run; complete runs it used)
     "Seconds the runs should take, `workers` at once, from the recorded times of complete runs (same variant first)."
-    import statistics
     done = _recorded(Path(out_root))
     if not done or not params: return (None if not done else 0.0), len(done)
-    def median(keep): return statistics.median([s for d, v, s in done if keep(d, v)] or [float("nan")])
-    each = []
-    for p in params:
-        d, v = dataset_name(p.get("data")), variant_name(p)
-        for keep in (lambda a, b: (a, b) == (d, v), lambda a, b: a == d, lambda a, b: True):
-            if (s := median(keep)) == s: each.append(s); break   # s == s: not nan
+    each = run_estimates(params, done)
     return max(sum(each) / max(1, workers), max(each)), len(done)   # never less than its longest run
+
+def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid order
+                  out_root:str|Path, # the grid's folder of run folders
+                 ) -> list[tuple[str, dict]]:
+    "`todo`, seed by seed as before, the runs expected to take longest first within a seed (no idle worker at the end)."
+    est = run_estimates([p for _, p in todo], _recorded(Path(out_root))) if todo else []
+    seeds = list(dict.fromkeys(p.get("seed") for _, p in todo))
+    order = sorted(range(len(todo)), key=lambda k: (seeds.index(todo[k][1].get("seed")),
+                                                    -est[k] if est[k] == est[k] else 0.0))
+    return [todo[k] for k in order]   # never less than its longest run
 
 def _duration(seconds:float|None, n_done:int, workers:int) -> str:
     if seconds is None: return "no estimate yet (no complete run to time)"
@@ -759,7 +776,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s, workers)
     if commit: work_tree(out_root, *_COMMIT_NEEDS)   # refused before any run, not after the first
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
-    todo = [(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")]
+    todo = longest_first([(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")], out_root)
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
     log = _logger(out_root/"sweep.log")
     log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")

@@ -669,7 +669,7 @@ def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
 def run_estimates(params:Sequence[dict], # the parameters of runs
                   done:list[tuple[str, str, float]], # `_recorded` of the folder
                  ) -> list[float]: # seconds per run; NaN without any complete run
-    "Expected seconds per run: median of complete runs of its dataset and variant, else variant, else dataset, else any."
+    "Expected seconds per run: median of complete runs of its dataset and variant, else variant, dataset, or any."
     import statistics
     def median(keep): return statistics.median([s for d, v, s in done if keep(d, v)] or [float("nan")])
     out = []
@@ -692,7 +692,7 @@ def time_to_run(out_root:str|Path, # the grid's folder of run folders
 def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid order
                   out_root:str|Path, # the grid's folder of run folders
                  ) -> list[tuple[str, dict]]:
-    "`todo`, seed by seed as before, the runs expected to take longest first within a seed (no idle worker at the end)."
+    "`todo` seed by seed as before, within a seed the runs expected to take longest first (no idle worker at the end)."
     est = run_estimates([p for _, p in todo], _recorded(Path(out_root))) if todo else []
     seeds = list(dict.fromkeys(p.get("seed") for _, p in todo))
     order = sorted(range(len(todo)), key=lambda k: (seeds.index(todo[k][1].get("seed")),

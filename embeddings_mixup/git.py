@@ -15,10 +15,11 @@ def git(cwd:str|Path, # the folder git runs in (`git -C cwd`)
         *args:str, # the command, e.g. "rev-parse", "HEAD"
         check:bool=False, # raise CalledProcessError when it fails
         tries:int=5, # attempts while another git process holds the index lock
+        timeout:float|None=None, # seconds before a stuck git raises subprocess.TimeoutExpired
        ) -> subprocess.CompletedProcess:
     "git in `cwd`, retried while another git process holds the index lock."
-    for i in range(tries):
-        r = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
+    for i in range(max(1, tries)):
+        r = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, timeout=timeout)
         if r.returncode == 0 or "index.lock" not in r.stderr: break
         time.sleep(0.5 * (i + 1))
     if check and r.returncode: raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
@@ -52,8 +53,9 @@ def head_commit(path:str|Path, # a folder of the checkout
                ) -> str|None:
     "The commit checked out at `path`, `-dirty` when tracked files changed; None outside git or without git."
     try:
-        sha = git(path, "rev-parse", "HEAD").stdout.strip()
-        if not sha: return None
-        dirty = git(path, "status", "--porcelain", "--untracked-files=no").stdout.strip()
+        r = git(path, "rev-parse", "--verify", "-q", "HEAD", timeout=10)   # a run never waits on a stuck git
+        sha = r.stdout.strip() if r.returncode == 0 else ""
+        if not sha: return None                                      # outside git, or no commit yet
+        dirty = git(path, "status", "--porcelain", "--untracked-files=no", timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError): return None
     return sha + ("-dirty" if dirty else "")

@@ -298,7 +298,8 @@ def _example_p(m:pd.DataFrame, # paired runs (merged, suffixes _v and _b; column
         if pv is None or pb is None or _SPLIT[split] not in pv or _SPLIT[split] not in pb:
             return float("nan"), f"no example-level test: seed {r.seed} lacks {PRED_FILE} on one side"
         (p1, y1), (p2, y2) = pv[_SPLIT[split]], pb[_SPLIT[split]]
-        if len(y1) != len(y2) or (y1 != y2).any() or (a and len(y1) != a[0].shape[-1]):
+        y0 = y0 if a else y1   # the first seed's labels: every seed's must be the same examples
+        if len(y1) != len(y2) or len(y1) != len(y0) or (y1 != y2).any() or (y1 != y0).any():
             return float("nan"), (f"no example-level test: seed {r.seed}'s {_SPLIT[split]} examples differ (in number "
                                    "or labels) between the two runs or from the other seeds'")
         a.append(stats.per_example(p1, y1, name)); b.append(stats.per_example(p2, y2, name))

@@ -182,7 +182,7 @@ MIN_BOOT = 20   # pairs needed before a percentile bootstrap interval is reporte
 def _clean(diffs) -> np.ndarray:
     "Finite differences, rounded to 12 decimals: float noise in differences of equal counts is not spread."
     d = np.asarray(diffs, dtype=float).ravel()
-    return np.round(d[~np.isnan(d)], 12)
+    return np.round(d[np.isfinite(d)], 12)
 
 def t_interval(diffs:Sequence[float], # paired differences (NaN ignored)
                level:float=0.95, # coverage of the interval
@@ -190,7 +190,7 @@ def t_interval(diffs:Sequence[float], # paired differences (NaN ignored)
     "Student-t interval of the mean difference; (nan, nan) with fewer than 2 values or none of their spread."
     from scipy import stats
     d = _clean(diffs)
-    if len(d) < 2 or d.std() == 0: return (float("nan"), float("nan"))   # no spread: no width to estimate
+    if len(d) < 2 or np.ptp(d) == 0: return (float("nan"), float("nan"))   # no spread: no width to estimate
     half = stats.t.ppf(0.5 + level/2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
     return float(d.mean() - half), float(d.mean() + half)
 
@@ -200,8 +200,8 @@ def paired_t_p(diffs:Sequence[float], # paired differences (NaN ignored)
     from scipy import stats
     d = _clean(diffs)
     if len(d) < 2: return float("nan")
+    if np.ptp(d) == 0: return 1.0 if d[0] == 0 else float("nan")   # equal values: their std is float noise
     sd = d.std(ddof=1)
-    if sd == 0: return 1.0 if d.mean() == 0 else float("nan")
     t = d.mean() / (sd / math.sqrt(len(d)))
     return float(2 * stats.t.sf(abs(t), len(d) - 1))
 
@@ -291,16 +291,20 @@ def _signed(x:float, digits:int) -> str:
     "`+0.004`, `−0.012`; zero without a sign."
     return f"{0:.{digits}f}" if round(x, digits) == 0 else f"{x:+.{digits}f}".replace("-", "−")
 
+def _sig(x:float, n:int) -> str:
+    "`x` to `n` significant digits with its sign (a typographic minus), e.g. `+0.000938086`, `−1e-08`."
+    s = f"{x:+.{n}g}"; return s[0].replace("-", "−") + s[1:]
+
 def _outward(lo:float, hi:float, digits:int) -> tuple[str, str]:
     "lo rounded down, hi up (the printed interval holds the computed one); more digits where a bound would print as 0."
     for k in range(digits, 7):
         a, b = (f(round(x * 10**k, 6)) / 10**k for f, x in ((math.floor, lo), (math.ceil, hi)))
         if (a != 0 or lo == 0) and (b != 0 or hi == 0): return _signed(a, k), _signed(b, k)
-    return _signed(lo, 6), _signed(hi, 6)
+    return _sig(lo, 2), _sig(hi, 2)   # tiny bounds: significant digits
 
 def _no_spread(dataset, variant, d, metric) -> str:
     same = (f"gives the same {metric} as the baseline" if d[0] == 0 else
-            f"changes {metric} by exactly {_signed(d[0], 6).rstrip('0')}")
+            f"changes {metric} by {_sig(d[0], 6)}")
     return (f"On {dataset}, {variant} {same} on each of its {len(d)} seed pairs: with no spread between the seeds "
             "there is no interval, so nothing is ruled out.")
 
@@ -318,7 +322,7 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
     if len(d) < 2:
         return (f"On {dataset}, {variant} has {len(d)} seed pair{'s'*(len(d) != 1)} with the baseline for {metric}: "
                 "too few for an interval, so nothing is ruled out.")
-    if d.std() == 0: return _no_spread(dataset, variant, d, metric)
+    if np.ptp(d) == 0: return _no_spread(dataset, variant, d, metric)
     lo, hi = t_interval(d, level)
     (slo, shi), adj = _outward(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
     basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "

@@ -662,8 +662,9 @@ def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
     for f in Path(out_root).glob("*/metrics.json"):
         try: r = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError): continue
-        s = (r.get("timing") or {}).get("total_seconds") if r.get("status") == "complete" else None
-        if s: out.append((dataset_name((r.get("params") or {}).get("data")), variant_name(r.get("params") or {}), s))
+        if not isinstance(r, dict) or r.get("status") != "complete": continue
+        s, p = (r.get("timing") or {}).get("total_seconds"), r.get("params") or {}
+        if isinstance(s, (int, float)) and s > 0: out.append((dataset_name(p.get("data")), variant_name(p), s))
     return out
 
 def run_estimates(params:Sequence[dict], # the parameters of runs
@@ -697,7 +698,7 @@ def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid or
     seeds = list(dict.fromkeys(p.get("seed") for _, p in todo))
     order = sorted(range(len(todo)), key=lambda k: (seeds.index(todo[k][1].get("seed")),
                                                     -est[k] if est[k] == est[k] else 0.0))
-    return [todo[k] for k in order]   # never less than its longest run
+    return [todo[k] for k in order]
 
 def _duration(seconds:float|None, n_done:int, workers:int) -> str:
     if seconds is None: return "no estimate yet (no complete run to time)"
@@ -834,7 +835,7 @@ def _cli() -> argparse.ArgumentParser:
                                             "after the other")
     ap.add_argument("--dry-run", action="store_true", help="list run ids and whether each is complete; run nothing")
     ap.add_argument("--max-runs", type=int, default=None, metavar="N",
-                    help="execute at most N runs (complete runs don't count)")
+                    help="execute at most N runs, the first N in the order they would run (complete runs don't count)")
     ap.add_argument("--only", default=None, metavar="SUBSTRING", help="only runs whose id contains SUBSTRING")
     ap.add_argument("--kernel", default="python3", help="Jupyter kernel papermill starts (default python3)")
     ap.add_argument("--workers", type=int, default=None, metavar="N",

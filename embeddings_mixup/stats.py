@@ -326,7 +326,8 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
     lo, hi = t_interval(d, level)
     (slo, shi), adj = _outward(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
     basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "
-             f"t-test p = {paired_t_p(d):.2g}" + (f", {p_holm:.2g} after Holm's correction" if adj else ""))
+             f"t-test p = {paired_t_p(d):.2g}" + (f", {p_holm:.2g} after Holm's correction" if adj and p_holm < 1 else
+                                                ", 1.0 after Holm's correction" if adj else ""))
     head = f"On {dataset}, {variant} changes {metric} by between {slo} and {shi} ({basis})"
     if lo > 0: tail = f"no change is ruled out, and so is an increase above {shi}"
     elif hi < 0: tail = f"no change is ruled out, and so is a decrease beyond {slo}"

@@ -594,10 +594,10 @@ def _compared(df:pd.DataFrame) -> tuple[str, str]:
 
 # %% ../nbs/12_report.ipynb #a7e2c5d1
 def _diff(mean, lo, hi, n_pairs:int, n:int, digits:int) -> str:
-    "`+0.012 [−0.003, +0.027]`, with (n=k) when fewer pairs than runs; – without pairs."
+    "`+0.012 [−0.003, +0.027]` (bounds rounded outward), with (n=k) when fewer pairs than runs; – without pairs."
     if n_pairs == 0: return "no pairs"
     out = _fmt(mean, digits, sign=True)
-    if not _nan(lo): out += f" [{_fmt(lo, digits, True)}, {_fmt(hi, digits, True)}]"
+    if not _nan(lo): out += " [{}, {}]".format(*stats._outward(lo, hi, digits))   # as the findings: outward
     return out + (f" (n={n_pairs})" if n_pairs != n else "")
 
 def _md_row(r, base:str, multi_protocol:bool, digits:int) -> list[str]:

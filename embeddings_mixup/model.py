@@ -268,7 +268,7 @@ class Mixer:
         return self.attn_layer or min(k + 1, self.parts.num_layers)
 
     @contextmanager
-    def _first_blocks(self, j:int):   # PROBED: set on the model after its first probe
+    def _first_blocks(self, j:int):
         """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
         A model's first probe runs every block, so the hooks transformers installs on first use (output capture) reach
         all; the model remembers it, so a new mixer on it (one per step, say) cuts from its first probe.

@@ -292,13 +292,13 @@ def _example_p(m:pd.DataFrame, # paired runs (merged, suffixes _v and _b; column
     "p of `stats.example_test` over the paired runs' per-example terms, or (NaN, why not)."
     split, _, name = metric.partition("_")
     if split not in _SPLIT or name not in stats.EXAMPLE_METRICS or m.empty: return float("nan"), ""
-    a, b = [], []
+    a, b, y0 = [], [], None
     for r in m.itertuples():
         pv, pb = run_predictions(r.path_v), run_predictions(r.path_b)
         if pv is None or pb is None or _SPLIT[split] not in pv or _SPLIT[split] not in pb:
             return float("nan"), f"no example-level test: seed {r.seed} lacks {PRED_FILE} on one side"
         (p1, y1), (p2, y2) = pv[_SPLIT[split]], pb[_SPLIT[split]]
-        y0 = y0 if a else y1   # the first seed's labels: every seed's must be the same examples
+        y0 = y1 if y0 is None else y0   # the first seed's labels: every seed's must be the same examples
         if len(y1) != len(y2) or len(y1) != len(y0) or (y1 != y2).any() or (y1 != y0).any():
             return float("nan"), (f"no example-level test: seed {r.seed}'s {_SPLIT[split]} examples differ (in number "
                                    "or labels) between the two runs or from the other seeds'")
@@ -310,8 +310,8 @@ PAIRED_COLUMNS = ("dataset", "variant", "baseline", "metric", "n_pairs", "seeds"
                   "p_signflip", "p_example", "finding", "note")
 
 def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, metric:str, level:float,
-              min_boot:int) -> dict:
-    "One variant's paired comparison with the baseline (see `paired_test`)."
+              min_boot:int) -> tuple[dict, np.ndarray]:
+    "One variant's paired comparison with the baseline (see `paired_test`), and its differences."
     m = var.merge(base, on=["seed", "protocol_id"], suffixes=("_v", "_b"))
     m = m[m[f"{metric}_v"].notna() & m[f"{metric}_b"].notna()].sort_values("seed")
     d = (m[f"{metric}_v"] - m[f"{metric}_b"]).to_numpy(float)
@@ -329,7 +329,7 @@ def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, 
             "mean_diff": s["mean"], "sd_diff": s["sd"], "t_low": s["low"], "t_high": s["high"],
             "boot_low": s["boot_low"], "boot_high": s["boot_high"], "p_paired_ttest": s["p_t"],
             "p_signflip": s["p_signflip"], "p_example": p_ex,
-            "finding": d, "note": "; ".join(notes)}   # finding: the differences until Holm's p is known
+            "note": "; ".join(notes)}, d
 
 def paired_test(runs:pd.DataFrame, # from `load_runs`
                 baseline:str="none", # the variant everything is compared with
@@ -340,19 +340,21 @@ def paired_test(runs:pd.DataFrame, # from `load_runs`
     "Per (dataset, variant): differences paired by seed, t-interval, t-test (raw, Holm per dataset), example-level p."
     if metric not in runs.columns:
         raise KeyError(f"paired_test: no column {metric!r}; e.g. val_accuracy, test_accuracy, test_f1, test_ece.")
-    rows = []
+    rows, diffs = [], []
     for ds in sorted(runs["dataset"].unique(), key=_dataset_key):
         sub = runs[runs["dataset"] == ds]
         base = _first_per_seed(sub[sub["variant"] == baseline], f"{ds}/{baseline}")
         for v in sorted(set(sub["variant"]) - {baseline}, key=_variant_key):
             var = _first_per_seed(sub[sub["variant"] == v], f"{ds}/{v}")
-            rows.append(_pair_row(ds, v, var, base, baseline, metric, level, min_boot))
+            row, d = _pair_row(ds, v, var, base, baseline, metric, level, min_boot)
+            rows.append(row); diffs.append(d)
     df = pd.DataFrame(rows, columns=[c for c in PAIRED_COLUMNS if c != "p_holm"])
     df.insert(PAIRED_COLUMNS.index("p_holm"), "p_holm",
               df.groupby("dataset")["p_paired_ttest"].transform(holm) if len(df) else [])
     df["n_pairs"] = df["n_pairs"].astype(int)
-    df["finding"] = [stats.findings_line(r.dataset, f"`{r.variant}`", r.finding, _readable(metric), level,
-                                         p_example=r.p_example, p_holm=r.p_holm) for r in df.itertuples()]
+    df["finding"] = [stats.findings_line(r.dataset, f"`{r.variant}`", d, _readable(metric), level,   # after Holm
+                                         p_example=r.p_example, p_holm=r.p_holm)
+                     for r, d in zip(df.itertuples(), diffs)]
     return df
 
 # %% ../nbs/12_report.ipynb #e3e0fe0e

@@ -325,9 +325,9 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
     if np.ptp(d) == 0: return _no_spread(dataset, variant, d, metric)
     lo, hi = t_interval(d, level)
     (slo, shi), adj = _outward(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
+    holm_p = ("1.0" if p_holm >= 1 else f"{p_holm:.2g}") if adj else ""
     basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "
-             f"t-test p = {paired_t_p(d):.2g}" + (f", {p_holm:.2g} after Holm's correction" if adj and p_holm < 1 else
-                                                ", 1.0 after Holm's correction" if adj else ""))
+             f"t-test p = {paired_t_p(d):.2g}" + (f", {holm_p} after Holm's correction" if adj else ""))
     head = f"On {dataset}, {variant} changes {metric} by between {slo} and {shi} ({basis})"
     if lo > 0: tail = f"no change is ruled out, and so is an increase above {shi}"
     elif hi < 0: tail = f"no change is ruled out, and so is a decrease beyond {slo}"

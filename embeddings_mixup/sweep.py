@@ -23,7 +23,8 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main', 'param_hash', 'run_id']
+           'recorded_times', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main',
+           'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -656,7 +657,7 @@ def _launch(todo:list, # [(run_id, run_job kwargs)]
     return out
 
 # %% ../nbs/13_sweep.ipynb #e7a0c002
-def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
+def recorded_times(out_root:str|Path) -> list[tuple[str, str, float]]:
     "(dataset, variant, total seconds) of every complete run below `out_root`."
     out = []
     for f in Path(out_root).glob("*/metrics.json"):
@@ -668,7 +669,7 @@ def _recorded(out_root:Path) -> list[tuple[str, str, float]]:
     return out
 
 def run_estimates(params:Sequence[dict], # the parameters of runs
-                  done:list[tuple[str, str, float]], # `_recorded` of the folder
+                  done:list[tuple[str, str, float]], # `recorded_times` of the folder
                  ) -> list[float]: # seconds per run; NaN without any complete run
     "Expected seconds per run: median of complete runs of its dataset and variant, else variant, dataset, or any."
     import statistics
@@ -680,21 +681,20 @@ def run_estimates(params:Sequence[dict], # the parameters of runs
         out.append(next((s for s in map(median, tiers) if s == s), float("nan")))   # s == s: not NaN
     return out
 
-def time_to_run(out_root:str|Path, # the grid's folder of run folders
+def time_to_run(done:list[tuple[str, str, float]], # `recorded_times` of the grid's folder
                 params:Sequence[dict], # the parameters of the runs to do
                 workers:int, # runs at once
                ) -> tuple[float|None, int]: # (seconds, or None without any complete run; complete runs it used)
     "Seconds the runs should take, `workers` at once, from the recorded times of complete runs (same variant first)."
-    done = _recorded(Path(out_root))
     if not done or not params: return (None if not done else 0.0), len(done)
     each = run_estimates(params, done)
     return max(sum(each) / max(1, workers), max(each)), len(done)   # never less than its longest run
 
 def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid order
-                  out_root:str|Path, # the grid's folder of run folders
+                  done:list[tuple[str, str, float]], # `recorded_times` of the grid's folder
                  ) -> list[tuple[str, dict]]:
     "`todo` seed by seed as before, within a seed the runs expected to take longest first (no idle worker at the end)."
-    est = run_estimates([p for _, p in todo], _recorded(Path(out_root))) if todo else []
+    est = run_estimates([p for _, p in todo], done)
     seeds = list(dict.fromkeys(p.get("seed") for _, p in todo))
     order = sorted(range(len(todo)), key=lambda k: (seeds.index(todo[k][1].get("seed")),
                                                     -est[k] if est[k] == est[k] else 0.0))
@@ -738,7 +738,8 @@ def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int) -> list[dict]
     print(f"{grid.name}: {len(rows)} runs in {grid.out_path}: {n_done} complete, "
           + (f"{n_stale} stale (see run_one), " if n_stale else "") + f"{len(rows) - n_done - n_stale} to run.")
     todo = [p for p, r in zip(runs, rows) if r["status"] not in ("complete", "stale", "running")]
-    if todo: print(f"{grid.name}: " + _duration(*time_to_run(grid.out_path, todo, workers), workers))
+    if todo: print(f"{grid.name}: " + _duration(*time_to_run(recorded_times(grid.out_path), todo, workers),
+                                                 workers))
     return rows
 
 def _summary(grid:Grid, results:list[dict], out:dict, log) -> None:
@@ -777,12 +778,13 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s, workers)
     if commit: work_tree(out_root, *_COMMIT_NEEDS)   # refused before any run, not after the first
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
-    todo = longest_first([(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")], out_root)
+    done = recorded_times(out_root)   # read once: the order of the runs and the estimate in the log
+    todo = longest_first([(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")], done)
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
     log = _logger(out_root/"sweep.log")
     log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")
         + f", {len(todo)} to run, {workers} at once" + (f" through submitit" if launcher == "submitit" else "")
-        + (f"; {_duration(*time_to_run(out_root, [p for _, p in todo], workers), workers)}" if todo else ""))
+        + (f"; {_duration(*time_to_run(done, [p for _, p in todo], workers), workers)}" if todo else ""))
     for i, p in zip(ids, runs):
         if state[i] == "stale":
             log(_stale_line(i, out_root/i, recorded_differences(out_root/i, resolve_params(p, grid.root), defaults)))

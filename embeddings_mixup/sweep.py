@@ -15,7 +15,8 @@ import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
 from .git import git, work_tree
-from .runs import NOT_RESULTS, _canon, dataset_name, param_hash, run_defaults, run_id, variant_name
+from .runs import (NOT_RESULTS, _canon, dataset_name, device_kind, param_hash, run_defaults, run_id,
+                                   variant_name)
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_S', 'THREAD_VARS', 'CPU_WORKERS', 'GridError',
@@ -23,8 +24,8 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'device_kind', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid',
-           'commit_run', 'main', 'param_hash', 'run_id']
+           'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run',
+           'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -657,11 +658,6 @@ def _launch(todo:list, # [(run_id, run_job kwargs)]
     return out
 
 # %% ../nbs/13_sweep.ipynb #e7a0c002
-def device_kind(device:str|None, # a record's device: "cpu (2 CPUs)", "cuda (NVIDIA H200)"
-               ) -> str:
-    "The kind of a run's device, its first word ('cpu', 'cuda', 'mps'); 'cpu' where a record names none."
-    return (device or "cpu").split()[0].split(":")[0]
-
 def recorded_times(out_root:str|Path, # folder of run folders
                    device:str|None=None, # keep runs made on this kind of device ('cpu', 'cuda'); None: every run
                   ) -> list[tuple[str, str, float]]:

@@ -18,6 +18,7 @@ from embeddings_mixup.runs import (
     RUN_KEYS,
     SEP,
     dataset_name,
+    device_kind,
     model_name,
     protocol_id,
     protocol_label,
@@ -239,6 +240,22 @@ def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
         )
     return g[~dup]
 
+def _seed_ranges(seeds) -> str:
+    "Sorted seeds with consecutive ones as ranges: '1–4', '5', '1, 3–5'."
+    s, out = sorted(int(x) for x in seeds), []
+    for x in s:
+        if out and x == out[-1][1] + 1: out[-1][1] = x
+        else: out.append([x, x])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in out)
+
+def _devices(g:pd.DataFrame) -> str:
+    "Where a group's runs ran, by first seed: 'cuda (NVIDIA H200) seeds 1–4; cpu (2 CPUs) seed 5'."
+    dev, parts = g["device"].fillna("device unrecorded").astype(str), []
+    for d in sorted(set(dev), key=lambda d: g.loc[dev == d, "seed"].min()):
+        seeds = g.loc[dev == d, "seed"]
+        parts.append(f"{d} seed{'s' if len(seeds) > 1 else ''} {_seed_ranges(seeds)}")
+    return "; ".join(parts)
+
 def summarize(runs:pd.DataFrame, # from `load_runs`
               metrics:Sequence[str]=("accuracy", "f1"), # any of `METRICS` (ece, brier, nll: runs with predictions)
               splits:Sequence[str]=("val", "test"),
@@ -259,6 +276,7 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
         row["n"] = len(g)
         if "metrics_from" in g: row["n_predictions"] = int((g["metrics_from"] == "predictions").sum())
         row["seeds"] = ",".join(str(s) for s in sorted(g["seed"]))
+        if "device" in g: row["devices"] = _devices(g)
         row["model"] = ", ".join(sorted(set(map(str, g["model_name"])))) if "model_name" in g else None
         row["protocol"] = " | ".join(sorted(set(map(str, g["protocol"])))) if "protocol" in g else None
         if "protocol_id" in g and g["protocol_id"].nunique() > 1 and "protocol" not in by:
@@ -309,17 +327,26 @@ PAIRED_COLUMNS = ("dataset", "variant", "baseline", "metric", "n_pairs", "seeds"
                   "mean_diff", "sd_diff", "t_low", "t_high", "boot_low", "boot_high", "p_paired_ttest", "p_holm",
                   "p_signflip", "p_example", "finding", "note")
 
+def _cross_device(m:pd.DataFrame, # variant and baseline runs merged by seed (suffixes _v, _b)
+                 ) -> pd.Series:
+    "True where a pair's runs ran on different kinds of device (`device_kind`): that difference is not the method's."
+    if "device_v" not in m: return pd.Series(False, index=m.index)
+    return m["device_v"].map(device_kind) != m["device_b"].map(device_kind)
+
 def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, metric:str, level:float,
               min_boot:int) -> tuple[dict, np.ndarray]:
     "One variant's paired comparison with the baseline (see `paired_test`), and its differences."
     m = var.merge(base, on=["seed", "protocol_id"], suffixes=("_v", "_b"))
     m = m[m[f"{metric}_v"].notna() & m[f"{metric}_b"].notna()].sort_values("seed")
+    unpaired, cross = len(var) - len(m), _cross_device(m)
+    left_out, m = m.loc[cross, "seed"].tolist(), m[~cross]
     d = (m[f"{metric}_v"] - m[f"{metric}_b"]).to_numpy(float)
     s = stats.paired_stats(d, level, min_boot)
     p_ex, why = _example_p(m, metric)
     notes = [] if len(d) >= 2 else ["fewer than 2 pairs: no interval or t-test"]
     if base.empty: notes.insert(0, f"no {baseline!r} runs for {ds}")
-    unpaired = len(var) - len(m)
+    if left_out: notes.append(f"seed(s) {','.join(map(str, left_out))} left out: its two runs ran on different "
+                              "kinds of device (a CPU and a GPU, say)")
     if unpaired: notes.append(f"{unpaired} run(s) without a {baseline} run of the same seed and protocol with {metric}")
     if why: notes.append(why)
     return {"dataset": ds, "variant": v, "baseline": baseline, "metric": metric, "n_pairs": len(d),
@@ -516,7 +543,7 @@ def reference_table(summary:pd.DataFrame, # from `summarize` (needs val_accuracy
 
 # %% ../nbs/12_report.ipynb #dfb07818
 RESULT_COLUMNS = (
-    "dataset", "variant", "n", "seeds", "model", "protocol", "metrics_from",
+    "dataset", "variant", "n", "seeds", "devices", "model", "protocol", "metrics_from",
     "val_acc_mean", "val_acc_std", "test_acc_mean", "test_acc_std", "test_f1_mean", "test_f1_std",
     "n_calibrated", "test_ece_mean", "test_ece_std", "test_brier_mean", "test_brier_std",
     "test_nll_mean", "test_nll_std",
@@ -616,6 +643,16 @@ def _md_row(r, base:str, multi_protocol:bool, digits:int) -> list[str]:
             _pm(r.val_acc_mean, r.val_acc_std, digits), _pm(r.test_acc_mean, r.test_acc_std, digits),
             _pm(r.test_f1_mean, r.test_f1_std, digits), ece, *tail]
 
+def _where_ran(df:pd.DataFrame) -> str:
+    "One line: per dataset the devices of its rows' runs (the `devices` column); rows that differ are named."
+    out = []
+    for ds, g in df.groupby("dataset", sort=False):
+        rows = g.groupby(g["devices"].fillna("device unrecorded"), sort=False)["variant"].apply(list)
+        most = max(rows.index, key=lambda k: len(rows[k]))
+        rest = [f"{', '.join(f'`{v}`' for v in rows[k])}: {k}" for k in rows.index if k != most]
+        out.append(f"**{ds}** {most}" + (f" ({'; '.join(rest)})" if rest else ""))
+    return "Where the runs ran (each `metrics.json`'s `device`): " + " · ".join(out) + "."
+
 def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      digits:int=3,
                     ) -> str:
@@ -635,6 +672,7 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     for r in df.itertuples():
         cells = _md_row(r, base, multi_protocol, digits)
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    lines += ["", _where_ran(df)]
     old = df[df["metrics_from"] != "predictions"]
     if len(old):
         where = ", ".join(dict.fromkeys(old["dataset"]))

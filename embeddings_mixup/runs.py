@@ -9,7 +9,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MIX_KEYS', 'NOT_RESULTS', 'RUN_KEYS', 'LATER_KEYS', 'BUNDLED_MODEL_NAME', 'SEP', 'run_defaults', 'param_hash',
-           'dataset_name', 'model_name', 'variant_name', 'protocol_params', 'protocol_id', 'protocol_label', 'run_id']
+           'dataset_name', 'device_kind', 'model_name', 'variant_name', 'protocol_params', 'protocol_id',
+           'protocol_label', 'run_id']
 
 # %% ../nbs/10_runs.ipynb #4296cadf
 MIX_KEYS = ("site", "method", "lam_dist", "lam_mean", "lam_std", "alpha", "lam_max", "lam_per_example",
@@ -59,6 +60,11 @@ def dataset_name(data:str|Path|None, # the `data` parameter of a run: Hub id or 
     if "sst2" in low or "sst-2" in low: return "sst2"
     name = Path(s.rstrip("/\\")).name or s
     return re.sub(r"\.(csv|tsv|jsonl|json)$", "", name, flags=re.I) or name
+
+def device_kind(device:str|None, # a record's device: "cpu (2 CPUs)", "cuda (NVIDIA H200)"
+               ) -> str:
+    "The kind of a run's device, its first word ('cpu', 'cuda', 'mps'); 'cpu' where a record names none."
+    return device.split()[0].split(":")[0] if isinstance(device, str) and device.strip() else "cpu"
 
 def model_name(model:str|Path|None, # the `model` parameter: None (the bundled model), a Hub id or a checkpoint folder
               ) -> str:

@@ -15,7 +15,8 @@ import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
 from .git import git, work_tree
-from .runs import NOT_RESULTS, _canon, dataset_name, param_hash, run_defaults, run_id, variant_name
+from .runs import (NOT_RESULTS, _canon, dataset_name, device_kind, param_hash, run_defaults, run_id,
+                                   variant_name)
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_S', 'THREAD_VARS', 'CPU_WORKERS', 'GridError',
@@ -23,8 +24,8 @@ __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_
            'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
            'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
            'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'recorded_times', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main',
-           'param_hash', 'run_id']
+           'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run',
+           'main', 'param_hash', 'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -657,16 +658,26 @@ def _launch(todo:list, # [(run_id, run_job kwargs)]
     return out
 
 # %% ../nbs/13_sweep.ipynb #e7a0c002
-def recorded_times(out_root:str|Path) -> list[tuple[str, str, float]]:
-    "(dataset, variant, total seconds) of every complete run below `out_root`."
+def recorded_times(out_root:str|Path, # folder of run folders
+                   device:str|None=None, # keep runs made on this kind of device ('cpu', 'cuda'); None: every run
+                  ) -> list[tuple[str, str, float]]:
+    "(dataset, variant, total seconds) of every complete run below `out_root` (made on a `device`)."
     out = []
     for f in Path(out_root).glob("*/metrics.json"):
         try: r = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError): continue
         if not isinstance(r, dict) or r.get("status") != "complete": continue
+        if device is not None and device_kind(r.get("device")) != device: continue
         s, p = (r.get("timing") or {}).get("total_seconds"), r.get("params") or {}
         if isinstance(s, (int, float)) and s > 0: out.append((dataset_name(p.get("data")), variant_name(p), s))
     return out
+
+def times_on(out_root:str|Path, # folder of run folders
+             device:str, # the kind of device the next runs use ('cpu', 'cuda')
+            ) -> tuple[list[tuple[str, str, float]], str]: # (`recorded_times`, where they were made, for the log)
+    "Recorded times of runs made on `device`'s kind (a GPU run says little about a CPU run), else of every run."
+    same = recorded_times(out_root, device)
+    return (same, f"on {device}") if same else (recorded_times(out_root), f"none on {device} yet")
 
 def run_estimates(params:Sequence[dict], # the parameters of runs
                   done:list[tuple[str, str, float]], # `recorded_times` of the folder
@@ -700,11 +711,12 @@ def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid or
                                                     -est[k] if est[k] == est[k] else 0.0))
     return [todo[k] for k in order]
 
-def _duration(seconds:float|None, n_done:int, workers:int) -> str:
+def _duration(seconds:float|None, n_done:int, workers:int, where:str="") -> str:
     if seconds is None: return "no estimate yet (no complete run to time)"
     h = seconds / 3600
     when = f"about {h:.1f} h" if h >= 1 else f"about {seconds / 60:.0f} min"
-    return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s))"
+    where = f", {where}" if where else ""
+    return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s){where})"
 
 # %% ../nbs/13_sweep.ipynb #2bc2ab75
 def _logger(path:Path, echo:bool=True) -> Callable[[str], None]:
@@ -727,7 +739,12 @@ def _grid_runs(grid_path, root, only, dry_run:bool, execute) -> tuple:
     check_params(runs, grid.notebook_path)
     return grid, runs, ids
 
-def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int) -> list[dict]:
+def _runs_device(launcher:str, opts:SubmititOptions|None) -> str:
+    "The kind of device a grid's runs use: 'cuda' with GPUs (visible here, or asked for each job), else 'cpu'."
+    if launcher == "submitit": return "cuda" if opts and opts.gpus_per_job else "cpu"
+    return "cuda" if visible_gpus() else "cpu"
+
+def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int, device:str) -> list[dict]:
     rows = []
     for i, p in zip(ids, runs):
         s, lock = run_state(grid.out_path/i, p, grid.root, defaults, grid.requires)[0], lock_info(grid.out_path/LOCKS/i)
@@ -738,8 +755,8 @@ def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int) -> list[dict]
     print(f"{grid.name}: {len(rows)} runs in {grid.out_path}: {n_done} complete, "
           + (f"{n_stale} stale (see run_one), " if n_stale else "") + f"{len(rows) - n_done - n_stale} to run.")
     todo = [p for p, r in zip(runs, rows) if r["status"] not in ("complete", "stale", "running")]
-    if todo: print(f"{grid.name}: " + _duration(*time_to_run(recorded_times(grid.out_path), todo, workers),
-                                                 workers))
+    done, where = times_on(grid.out_path, device)
+    if todo: print(f"{grid.name}: " + _duration(*time_to_run(done, todo, workers), workers, where))
     return rows
 
 def _summary(grid:Grid, results:list[dict], out:dict, log) -> None:
@@ -775,16 +792,17 @@ def run_grid(grid_path:str|Path, # a grid YAML file
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")
         workers = len(runs) if slurm else default_workers()
     if workers < 1: raise ValueError(f"workers must be at least 1, got {workers}.")
-    if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s, workers)
+    device = _runs_device(launcher, opts)
+    if dry_run: return _dry_run(grid, runs, ids, defaults, stale_s, workers, device)
     if commit: work_tree(out_root, *_COMMIT_NEEDS)   # refused before any run, not after the first
     state = {i: run_state(out_root/i, p, grid.root, defaults, grid.requires)[0] for i, p in zip(ids, runs)}
-    done = recorded_times(out_root)   # read once: the order of the runs and the estimate in the log
+    done, where = times_on(out_root, device)   # read once: the order of the runs and the estimate in the log
     todo = longest_first([(i, p) for i, p in zip(ids, runs) if state[i] not in ("complete", "stale")], done)
     todo, later = (todo, []) if max_runs is None else (todo[:max_runs], todo[max_runs:])
     log = _logger(out_root/"sweep.log")
     log(f"sweep  {grid.name} ({grid.path}): {len(runs)} runs" + (f" matching {only!r}" if only else "")
         + f", {len(todo)} to run, {workers} at once" + (f" through submitit" if launcher == "submitit" else "")
-        + (f"; {_duration(*time_to_run(done, [p for _, p in todo], workers), workers)}" if todo else ""))
+        + (f"; {_duration(*time_to_run(done, [p for _, p in todo], workers), workers, where)}" if todo else ""))
     for i, p in zip(ids, runs):
         if state[i] == "stale":
             log(_stale_line(i, out_root/i, recorded_differences(out_root/i, resolve_params(p, grid.root), defaults)))

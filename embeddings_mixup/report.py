@@ -31,12 +31,12 @@ from .stats import MIN_BOOT, PRED_FILE, bootstrap_ci, holm
 
 # %% auto #0
 __all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'CALIBRATION', 'TIMING', 'FRONT', 'PAIRED_COLUMNS', 'SEED_STUDY',
-           'RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs', 'select_protocol',
-           'summarize', 'paired_test', 'plot_points', 'history_frame', 'plot_curves', 'plot_differences',
-           'predictions_of', 'reference_table', 'results_table', 'write_results', 'results_markdown',
-           'results_findings', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name', 'model_name',
-           'protocol_id', 'protocol_label', 'protocol_params', 'variant_name', 'bootstrap_ci', 'holm', 'MIN_BOOT',
-           'PRED_FILE']
+           'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs',
+           'select_protocol', 'summarize', 'paired_test', 'plot_points', 'history_frame', 'plot_curves',
+           'plot_differences', 'predictions_of', 'reference_table', 'results_table', 'write_results',
+           'results_markdown', 'results_findings', 'unfinished_rows', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS',
+           'SEP', 'dataset_name', 'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name',
+           'bootstrap_ci', 'holm', 'MIN_BOOT', 'PRED_FILE']
 
 # %% ../nbs/12_report.ipynb #d48aaef4
 SCHEMA = 1  # version of the run record this module reads
@@ -276,7 +276,7 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
         row["n"] = len(g)
         if "metrics_from" in g: row["n_predictions"] = int((g["metrics_from"] == "predictions").sum())
         row["seeds"] = ",".join(str(s) for s in sorted(g["seed"]))
-        if "device" in g: row["devices"] = _devices(g)
+        row["devices"] = _devices(g) if "device" in g else None
         row["model"] = ", ".join(sorted(set(map(str, g["model_name"])))) if "model_name" in g else None
         row["protocol"] = " | ".join(sorted(set(map(str, g["protocol"])))) if "protocol" in g else None
         if "protocol_id" in g and g["protocol_id"].nunique() > 1 and "protocol" not in by:
@@ -345,8 +345,8 @@ def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, 
     p_ex, why = _example_p(m, metric)
     notes = [] if len(d) >= 2 else ["fewer than 2 pairs: no interval or t-test"]
     if base.empty: notes.insert(0, f"no {baseline!r} runs for {ds}")
-    if left_out: notes.append(f"seed(s) {','.join(map(str, left_out))} left out: its two runs ran on different "
-                              "kinds of device (a CPU and a GPU, say)")
+    if left_out: notes.append(f"seed(s) {','.join(map(str, left_out))} left out: the variant's and the baseline's "
+                              "runs ran on different kinds of device (a CPU and a GPU, say)")
     if unpaired: notes.append(f"{unpaired} run(s) without a {baseline} run of the same seed and protocol with {metric}")
     if why: notes.append(why)
     return {"dataset": ds, "variant": v, "baseline": baseline, "metric": metric, "n_pairs": len(d),
@@ -550,8 +550,9 @@ RESULT_COLUMNS = (
     "diff_of", "n_pairs", "diff_mean", "diff_t_low", "diff_t_high", "diff_boot_low", "diff_boot_high",
     "p_paired_ttest", "p_holm", "p_example",
     "ece_n_pairs", "ece_diff_mean", "ece_diff_t_low", "ece_diff_t_high", "p_ece_ttest", "p_ece_holm",
-    "finding",
+    "finding", "note",
 )
+OPTIONAL_RESULT_COLUMNS = ("devices", "note")   # added later: a results.csv without them still renders
 
 def _source(n:int, k:int) -> str:
     "Where a row's metrics come from: k of its n runs keep predictions."
@@ -658,7 +659,7 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
                     ) -> str:
     "A Markdown table of the results: mean ± std over seeds, n, ECE, paired differences with t-intervals and p-values."
     if df.empty: return "_No complete runs yet._\n"
-    missing = [c for c in RESULT_COLUMNS if c not in df]
+    missing = [c for c in RESULT_COLUMNS if c not in df and c not in OPTIONAL_RESULT_COLUMNS]
     if missing: raise KeyError(f"results_markdown: no column(s) {missing}: a results.csv from before issue 18; "
                                "regenerate it with write_results (cd nbs && papermill summary.ipynb ...).")
     metric, base = _compared(df)
@@ -672,7 +673,11 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     for r in df.itertuples():
         cells = _md_row(r, base, multi_protocol, digits)
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    lines += ["", _where_ran(df)]
+    if "devices" in df: lines += ["", _where_ran(df)]
+    out = df[df["note"].fillna("").str.contains("left out:")] if "note" in df else df.iloc[:0]
+    for r in out.itertuples():
+        why = next(n for n in r.note.split("; ") if "left out:" in n)
+        lines += ["", f"Left out of `{r.variant}` on {r.dataset}: {why}."]
     old = df[df["metrics_from"] != "predictions"]
     if len(old):
         where = ", ".join(dict.fromkeys(old["dataset"]))
@@ -705,3 +710,17 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
         out.append(f"- **{ds}** ({pairs}, {_readable(metric)}): {verdict}.")
         out += [f"  - {f}" for f in g["finding"] if isinstance(f, str)]
     return "\n".join(out) + "\n"
+
+def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.csv read back)
+                    grids:Sequence[str|Path], # grid files: every (dataset, variant, seed) they list is planned
+                   ) -> list[str]:
+    "The planned rows still short of seeds in `table`, as `dataset `variant` (seeds …)`; empty when the grids are done."
+    from embeddings_mixup.sweep import expand, load_grid
+    have = {(r.dataset, r.variant): {int(s) for s in str(r.seeds).split(",") if s.strip()} for r in table.itertuples()}
+    planned = {}
+    for g in grids:
+        for p in expand(load_grid(g)):
+            planned.setdefault((dataset_name(p.get("data")), variant_name(p)), set()).add(p["seed"])
+    return [f"{ds} `{v}` (seed{'s' * (len(miss) > 1)} {_seed_ranges(miss)})" for (ds, v), seeds in planned.items()
+            if (miss := sorted(seeds - have.get((ds, v), set())))]
+

@@ -677,7 +677,7 @@ def times_on(out_root:str|Path, # folder of run folders
             ) -> tuple[list[tuple[str, str, float]], str]: # (`recorded_times`, where they were made, for the log)
     "Recorded times of runs made on `device`'s kind (a GPU run says little about a CPU run), else of every run."
     same = recorded_times(out_root, device)
-    return (same, f"on {device}") if same else (recorded_times(out_root), f"none on {device} yet")
+    return (same, f"on {device}") if same else (recorded_times(out_root), f"on other devices; none on {device} yet")
 
 def run_estimates(params:Sequence[dict], # the parameters of runs
                   done:list[tuple[str, str, float]], # `recorded_times` of the folder
@@ -715,7 +715,7 @@ def _duration(seconds:float|None, n_done:int, workers:int, where:str="") -> str:
     if seconds is None: return "no estimate yet (no complete run to time)"
     h = seconds / 3600
     when = f"about {h:.1f} h" if h >= 1 else f"about {seconds / 60:.0f} min"
-    where = f", {where}" if where else ""
+    where = f" {where}" if where else ""
     return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s){where})"
 
 # %% ../nbs/13_sweep.ipynb #2bc2ab75

@@ -346,7 +346,7 @@ def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, 
     notes = [] if len(d) >= 2 else ["fewer than 2 pairs: no interval or t-test"]
     if base.empty: notes.insert(0, f"no {baseline!r} runs for {ds}")
     if left_out: notes.append(f"seed(s) {','.join(map(str, left_out))} left out: the variant's and the baseline's "
-                              "runs ran on different kinds of device (a CPU and a GPU, say)")
+                              "runs ran on different kinds of device")
     if unpaired: notes.append(f"{unpaired} run(s) without a {baseline} run of the same seed and protocol with {metric}")
     if why: notes.append(why)
     return {"dataset": ds, "variant": v, "baseline": baseline, "metric": metric, "n_pairs": len(d),
@@ -676,8 +676,8 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     if "devices" in df: lines += ["", _where_ran(df)]
     out = df[df["note"].fillna("").str.contains("left out:")] if "note" in df else df.iloc[:0]
     for r in out.itertuples():
-        why = next(n for n in r.note.split("; ") if "left out:" in n)
-        lines += ["", f"Left out of `{r.variant}` on {r.dataset}: {why}."]
+        seeds, why = next(n for n in r.note.split("; ") if "left out:" in n).split(" left out: ", 1)
+        lines += ["", f"Left out on {r.dataset}: `{r.variant}`'s {seeds} ({why})."]
     old = df[df["metrics_from"] != "predictions"]
     if len(old):
         where = ", ".join(dict.fromkeys(old["dataset"]))
@@ -685,6 +685,17 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
                   f"`{PRED_FILE}` (run before predictions were saved); their accuracy and F1 are read from "
                   "`metrics.json`, and calibration needs the probabilities: it is filled in when they are re-run."]
     return "\n".join(lines) + "\n"
+
+def _ece_verdict(g:pd.DataFrame, base:str, alpha:float) -> str|None:
+    "How many variants lower the mean test ECE, and which differ from `base` after Holm; None without ECE pairs."
+    t = g[(g["ece_n_pairs"] > 1) & g["p_ece_holm"].notna()]
+    if t.empty: return None
+    sig = t[t["p_ece_holm"] < alpha].sort_values("ece_diff_mean")
+    lower = f"{int((t['ece_diff_mean'] < 0).sum())} of {len(t)} variants have a lower mean than `{base}`"
+    if sig.empty: return f"{lower}; none differs at p < {alpha:g} after Holm's correction"
+    def one(r): return _diff(r.ece_diff_mean, r.ece_diff_t_low, r.ece_diff_t_high, r.ece_n_pairs, r.ece_n_pairs, 3)
+    found = "; ".join(f"`{r.variant}` {one(r)} (Holm p = {_p(r.p_ece_holm)})" for r in sig.itertuples())
+    return f"{lower}; {len(sig)} differ{'s' * (len(sig) == 1)} at p < {alpha:g} after Holm's correction: {found}"
 
 def results_findings(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      alpha:float=0.05, # level of the Holm-adjusted paired t-test
@@ -708,6 +719,8 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
         else: verdict = (f"no variant differs from `{base}` at p < {alpha:g} after Holm's correction for "
                          f"{len(tested)} comparison{'s'*(len(tested) != 1)}")
         out.append(f"- **{ds}** ({pairs}, {_readable(metric)}): {verdict}.")
+        ece = _ece_verdict(g, base, alpha)
+        if ece: out.append(f"  - **Test ECE** (calibration; lower is better): {ece}.")
         out += [f"  - {f}" for f in g["finding"] if isinstance(f, str)]
     return "\n".join(out) + "\n"
 

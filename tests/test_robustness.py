@@ -174,8 +174,11 @@ def test_a_killed_run_keeps_finished_epochs_and_never_a_half_written_record(tmp_
 
 def test_ctrl_c_records_the_interruption(tmp_path, rt_dir):
     out = tmp_path / "run"
+    # a shell starts background jobs (`pytest ... &`, nohup) with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: the child gets the default disposition back, as a run started from a terminal has
     p = subprocess.Popen([sys.executable, "-c", CHILD, str(rt_dir), str(out)], env=os.environ.copy(),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 180
     while not (out / "metrics.json").exists() and time.time() < deadline: time.sleep(0.2)
     p.send_signal(signal.SIGINT)

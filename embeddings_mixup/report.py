@@ -240,21 +240,18 @@ def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
         )
     return g[~dup]
 
-def _seed_ranges(seeds) -> str:
-    "Sorted seeds with consecutive ones as ranges: '1–4', '5', '1, 3–5'."
+def _seeds(seeds) -> str:
+    "Sorted seeds with consecutive ones as ranges: 'seeds 1–4', 'seed 5', 'seeds 1, 3–5'."
     s, out = sorted(int(x) for x in seeds), []
     for x in s:
         if out and x == out[-1][1] + 1: out[-1][1] = x
         else: out.append([x, x])
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in out)
+    return f"seed{'s' * (len(s) > 1)} " + ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in out)
 
 def _devices(g:pd.DataFrame) -> str:
     "Where a group's runs ran, by first seed: 'cuda (NVIDIA H200) seeds 1–4; cpu (2 CPUs) seed 5'."
-    dev, parts = g["device"].fillna("device unrecorded").astype(str), []
-    for d in sorted(set(dev), key=lambda d: g.loc[dev == d, "seed"].min()):
-        seeds = g.loc[dev == d, "seed"]
-        parts.append(f"{d} seed{'s' if len(seeds) > 1 else ''} {_seed_ranges(seeds)}")
-    return "; ".join(parts)
+    by = dict(list(g.groupby(g["device"].fillna("device unrecorded").astype(str))["seed"]))
+    return "; ".join(f"{d} {_seeds(s)}" for d, s in sorted(by.items(), key=lambda ds: ds[1].min()))
 
 def summarize(runs:pd.DataFrame, # from `load_runs`
               metrics:Sequence[str]=("accuracy", "f1"), # any of `METRICS` (ece, brier, nll: runs with predictions)
@@ -325,7 +322,7 @@ def _example_p(m:pd.DataFrame, # paired runs (merged, suffixes _v and _b; column
 
 PAIRED_COLUMNS = ("dataset", "variant", "baseline", "metric", "n_pairs", "seeds", "baseline_mean", "variant_mean",
                   "mean_diff", "sd_diff", "t_low", "t_high", "boot_low", "boot_high", "p_paired_ttest", "p_holm",
-                  "p_signflip", "p_example", "finding", "note")
+                  "p_signflip", "p_example", "cross_device_seeds", "finding", "note")
 
 def _cross_device(m:pd.DataFrame, # variant and baseline runs merged by seed (suffixes _v, _b)
                  ) -> pd.Series:
@@ -356,6 +353,7 @@ def _pair_row(ds:str, v:str, var:pd.DataFrame, base:pd.DataFrame, baseline:str, 
             "mean_diff": s["mean"], "sd_diff": s["sd"], "t_low": s["low"], "t_high": s["high"],
             "boot_low": s["boot_low"], "boot_high": s["boot_high"], "p_paired_ttest": s["p_t"],
             "p_signflip": s["p_signflip"], "p_example": p_ex,
+            "cross_device_seeds": _seeds(left_out) if left_out else "",
             "note": "; ".join(notes)}, d
 
 def paired_test(runs:pd.DataFrame, # from `load_runs`
@@ -550,9 +548,9 @@ RESULT_COLUMNS = (
     "diff_of", "n_pairs", "diff_mean", "diff_t_low", "diff_t_high", "diff_boot_low", "diff_boot_high",
     "p_paired_ttest", "p_holm", "p_example",
     "ece_n_pairs", "ece_diff_mean", "ece_diff_t_low", "ece_diff_t_high", "p_ece_ttest", "p_ece_holm",
-    "finding", "note",
+    "cross_device_seeds", "finding",
 )
-OPTIONAL_RESULT_COLUMNS = ("devices", "note")   # added later: a results.csv without them still renders
+OPTIONAL_RESULT_COLUMNS = ("devices", "cross_device_seeds")   # added later: a results.csv without them still renders
 
 def _source(n:int, k:int) -> str:
     "Where a row's metrics come from: k of its n runs keep predictions."
@@ -674,10 +672,10 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
         cells = _md_row(r, base, multi_protocol, digits)
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     if "devices" in df: lines += ["", _where_ran(df)]
-    out = df[df["note"].fillna("").str.contains("left out:")] if "note" in df else df.iloc[:0]
-    for r in out.itertuples():
-        seeds, why = next(n for n in r.note.split("; ") if "left out:" in n).split(" left out: ", 1)
-        lines += ["", f"Left out on {r.dataset}: `{r.variant}`'s {seeds} ({why})."]
+    left = df[df["cross_device_seeds"].fillna("") != ""] if "cross_device_seeds" in df else df.iloc[:0]
+    for r in left.itertuples():
+        lines += ["", f"Left out on {r.dataset}: `{r.variant}`'s {r.cross_device_seeds} (the variant's and the "
+                      "baseline's runs ran on different kinds of device)."]
     old = df[df["metrics_from"] != "predictions"]
     if len(old):
         where = ", ".join(dict.fromkeys(old["dataset"]))
@@ -734,6 +732,6 @@ def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.c
     for g in grids:
         for p in expand(load_grid(g)):
             planned.setdefault((dataset_name(p.get("data")), variant_name(p)), set()).add(p["seed"])
-    return [f"{ds} `{v}` (seed{'s' * (len(miss) > 1)} {_seed_ranges(miss)})" for (ds, v), seeds in planned.items()
+    return [f"{ds} `{v}` ({_seeds(miss)})" for (ds, v), seeds in planned.items()
             if (miss := sorted(seeds - have.get((ds, v), set())))]
 

@@ -755,8 +755,9 @@ def _dry_run(grid:Grid, runs, ids, defaults, stale_s, workers:int, device:str) -
     print(f"{grid.name}: {len(rows)} runs in {grid.out_path}: {n_done} complete, "
           + (f"{n_stale} stale (see run_one), " if n_stale else "") + f"{len(rows) - n_done - n_stale} to run.")
     todo = [p for p, r in zip(runs, rows) if r["status"] not in ("complete", "stale", "running")]
-    done, where = times_on(grid.out_path, device)
-    if todo: print(f"{grid.name}: " + _duration(*time_to_run(done, todo, workers), workers, where))
+    if todo:
+        done, where = times_on(grid.out_path, device)
+        print(f"{grid.name}: " + _duration(*time_to_run(done, todo, workers), workers, where))
     return rows
 
 def _summary(grid:Grid, results:list[dict], out:dict, log) -> None:

@@ -10,47 +10,17 @@ from urllib.parse import urlparse
 
 import yaml
 
-from .data import BUNDLED_ALIASES
-from .train import ConfigError, SELECTION_RULE
-from .cli import command_line
+from .config import ConfigError, SELECTION_RULE, command_line
+from .names import SITE_TEXT, hub_base_model, hub_dataset, lam_law
 
 # %% auto #0
-__all__ = ['HUB_MODELS', 'HUB_DATASETS', 'SITE_TEXT', 'hub_base_model', 'hub_dataset', 'lam_law', 'model_card',
-           'write_model_card', 'HubError', 'check_hub', 'push_model']
-
-# %% ../nbs/06_card.ipynb #0a6105d6
-HUB_MODELS = {"mpnet-base": "microsoft/mpnet-base"}   # local aliases of Hub models (see `embeddings_mixup.data`)
-HUB_DATASETS = {"rotten_tomatoes": "cornell-movie-review-data/rotten_tomatoes",
-                "rt-polaritydata": "cornell-movie-review-data/rotten_tomatoes",
-                "sst2": "stanfordnlp/sst2", "mrpc": "nyu-mll/glue"}
-SITE_TEXT = {"none": "no mixing (the baseline)", "embed": "the token embeddings that enter the encoder",
-             "layer": "the output of an encoder block", "encoder": "the sequence representation the head reads",
-             "pooler": "the vector that enters the final classifier layer"}
-
-def _local(x) -> bool:
-    return x is not None and (Path(str(x)).expanduser().exists() or str(x).startswith((".", "/", "~")))
-
-def hub_base_model(model:str|None) -> str|None:
-    "The Hub id of the run's base model; None for a local checkpoint folder."
-    if model is None or str(model) in BUNDLED_ALIASES: return "sentence-transformers/all-MiniLM-L6-v2"
-    if str(model) in HUB_MODELS: return HUB_MODELS[str(model)]
-    return None if _local(model) else str(model)
-
-def hub_dataset(data:str) -> str|None:
-    "The Hub id of the run's dataset; None for local data that is not a known Hub dataset."
-    name = Path(str(data)).name if _local(data) else str(data)
-    return HUB_DATASETS.get(name, None if _local(data) else str(data))
-
-def lam_law(p:dict) -> str:
-    "The mixing coefficient's law and the pairing, in words, from a record's `params`."
-    if p["site"] == "none": return "no mixing"
-    law = (f"λ ~ Normal({p['lam_mean']}, {p['lam_std']})" if p["lam_dist"] == "normal"
-           else f"λ ~ Beta({p['alpha']}, {p['alpha']})")
-    if p.get("lam_max"): law += ", then max(λ, 1 − λ)"
-    law += ", one per example" if p.get("lam_per_example") else ", one per batch"
-    return f"{law}; partners: {p['pairing']}"
+__all__ = ['model_card', 'write_model_card', 'HubError', 'check_hub', 'push_model']
 
 # %% ../nbs/06_card.ipynb #8edb08f3
+def _count(n, word:str, plural:str|None=None) -> str:
+    "`n word`, with the plural when n is not 1: 1 epoch, 3 epochs, 2 processes."
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
 def _metrics_table(record:dict) -> str:
     rows = ["| split | examples | accuracy | precision | recall | f1 | loss |", "|---|---|---|---|---|---|---|"]
     for s in ("validation", "test"):
@@ -73,9 +43,10 @@ def model_card(record:dict, # a run record (`metrics.json`)
     sel = record.get("selection") or {}
     facts = [("site", f"`{p['site']}`: {SITE_TEXT.get(p['site'], p['site'])}{layers}"), ("method", f"`{p['method']}`"),
              ("λ law", lam_law(p)), ("base model", f"`{p['model'] or base}`"), ("data", f"`{p['data']}`"),
-             ("batch", f"{p['batch_size']} x {p.get('grad_accum_steps', 1)} accumulated x {record['num_processes']} "
-                       f"processes = {record.get('effective_batch_size', p['batch_size'])} examples per step"),
-             ("training", f"{p['epochs']} epochs, lr {p['lr']}, warmup {p['warmup_steps']} steps, "
+             ("batch", f"{p['batch_size']} x {p.get('grad_accum_steps', 1)} accumulated x "
+                       f"{_count(record['num_processes'], 'process', 'processes')} = "
+                       f"{record.get('effective_batch_size', p['batch_size'])} examples per step"),
+             ("training", f"{_count(p['epochs'], 'epoch')}, lr {p['lr']}, warmup {p['warmup_steps']} steps, "
                           f"max_len {p['max_len']}, seed {p['seed']}, precision {record['mixed_precision']}"),
              ("selected epoch", f"{sel.get('epoch')} ({SELECTION_RULE})"), ("status", record["status"]),
              ("package", f"embeddings_mixup {record.get('package_version')}, commit {record.get('git_commit')}")]

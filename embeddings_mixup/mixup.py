@@ -11,16 +11,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-# %% auto #0
-__all__ = ['LAM_DISTS', 'PAIRINGS', 'SSMIX', 'METHODS', 'MixResult', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup',
-           'cls_attention', 'attentionmix_token_weights', 'attentionmix', 'union_mask', 'mix', 'soft_targets',
-           'soft_cross_entropy']
+from .names import LAM_DISTS, METHODS, PAIRINGS, SSMIX
 
-# %% ../nbs/01_mixup.ipynb #0c112823
-LAM_DISTS = ("normal", "beta")              # distributions of the mixing coefficient
-PAIRINGS = ("flip", "permute")              # how partners are chosen within a batch
-SSMIX = "ssmix"                             # saliency span mixing of token ids: `embeddings_mixup.ssmix`, not `mix`
-METHODS = ("mixup", "stitchup", "attentionmix", SSMIX)  # how a pair is combined
+# %% auto #0
+__all__ = ['MixResult', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup', 'cls_attention', 'attentionmix_token_weights',
+           'attentionmix', 'union_mask', 'mix', 'soft_targets', 'soft_cross_entropy']
 
 # %% ../nbs/01_mixup.ipynb #b32e44ec
 class MixResult(NamedTuple):

@@ -12,34 +12,15 @@ from typing import Sequence
 
 import torch
 from torch import Tensor, nn
-from .mixup import METHODS, mix, union_mask, soft_targets, soft_cross_entropy
+from .mixup import mix, union_mask, soft_targets, soft_cross_entropy
 import torch.nn.functional as F
 from .ssmix import ssmix_forward
-from .data import resolve_model
+from .names import METHODS, SITES, SITE_METHODS, check_site_method
+from .weights import resolve_model
 
 # %% auto #0
-__all__ = ['SITES', 'SITE_METHODS', 'PROBED', 'FAMILY_NAMES', 'check_site_method', 'ModelParts', 'find_parts',
-           'default_mix_layers', 'default_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss',
-           'load_classifier', 'families_markdown']
-
-# %% ../nbs/03_model.ipynb #21b6ef0d
-SITES = ("none", "embed", "layer", "encoder", "pooler")
-SITE_METHODS = {
-    "none": METHODS,   # the method is ignored
-    "embed": ("mixup", "stitchup", "attentionmix", "ssmix"),   # ssmix: token spans of the input (`ssmix`)
-    "layer": ("mixup", "stitchup", "attentionmix"),
-    "encoder": ("mixup", "stitchup"),
-    "pooler": ("mixup", "stitchup"),
-}
-
-def check_site_method(site:str, method:str):
-    "Fail at once, listing the valid choices, when `site` or the (site, method) pair is unknown."
-    if site not in SITES: raise ValueError(f"unknown site {site!r}; valid sites: {', '.join(SITES)}.")
-    if method not in METHODS: raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}.")
-    if method not in SITE_METHODS[site]:
-        valid = [f"{s}: {', '.join(m)}" for s, m in SITE_METHODS.items() if s != "none"]
-        raise ValueError(f"method {method!r} is not available at site {site!r}. "
-                         "Valid combinations: " + "; ".join(valid) + ".")
+__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids', 'content_mask',
+           'union_4d', 'Mixer', 'mixed_loss', 'load_classifier', 'families_markdown']
 
 # %% ../nbs/03_model.ipynb #7a1f7ec7
 _BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")

@@ -12,14 +12,14 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from . import stats
+from .names import METHODS, MIX_KEYS, SITES, dataset_name, dataset_order, model_name
 from embeddings_mixup.runs import (
-    BUNDLED_MODEL_NAME,
-    MIX_KEYS,
     RUN_KEYS,
+    SCHEMA,
     SEP,
-    dataset_name,
     device_kind,
-    model_name,
+    find_records,
+    read_record,
     protocol_id,
     protocol_label,
     protocol_params,
@@ -30,19 +30,16 @@ from .stats import MIN_BOOT, PRED_FILE, bootstrap_ci, holm
 
 
 # %% auto #0
-__all__ = ['SCHEMA', 'SITE_ORDER', 'METHOD_ORDER', 'METRICS', 'CALIBRATION', 'TIMING', 'FRONT', 'PAIRED_COLUMNS', 'SEED_STUDY',
-           'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs',
+__all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'FRONT', 'PAIRED_COLUMNS', 'SEED_STUDY', 'RESULT_COLUMNS',
+           'OPTIONAL_RESULT_COLUMNS', 'run_row', 'run_predictions', 'prediction_columns', 'load_runs',
            'select_protocol', 'summarize', 'paired_test', 'plot_points', 'history_frame', 'plot_curves',
            'plot_differences', 'predictions_of', 'reference_table', 'results_table', 'write_results',
-           'results_markdown', 'results_findings', 'unfinished_rows', 'BUNDLED_MODEL_NAME', 'MIX_KEYS', 'RUN_KEYS',
-           'SEP', 'dataset_name', 'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name',
-           'bootstrap_ci', 'holm', 'MIN_BOOT', 'PRED_FILE']
+           'results_markdown', 'results_findings', 'unfinished_rows', 'MIX_KEYS', 'RUN_KEYS', 'SEP', 'dataset_name',
+           'model_name', 'protocol_id', 'protocol_label', 'protocol_params', 'variant_name', 'bootstrap_ci', 'holm',
+           'MIN_BOOT', 'PRED_FILE']
 
 # %% ../nbs/12_report.ipynb #d48aaef4
-SCHEMA = 1  # version of the run record this module reads
-SITE_ORDER = ("none", "embed", "layer", "encoder", "pooler")      # table and plot order
-METHOD_ORDER = ("mixup", "stitchup", "attentionmix", "ssmix")
-_all_ = ["BUNDLED_MODEL_NAME", "MIX_KEYS", "RUN_KEYS", "SEP", "dataset_name", "model_name", "protocol_id",
+_all_ = ["MIX_KEYS", "RUN_KEYS", "SEP", "dataset_name", "model_name", "protocol_id",
          "protocol_label", "protocol_params", "variant_name",  # from .runs, importable from here as before
          "bootstrap_ci", "holm", "MIN_BOOT", "PRED_FILE"]  # from .stats, importable from here as before
 
@@ -129,22 +126,20 @@ def prediction_columns(run_dir:str|Path, # a run folder
     out["metrics_from"] = "predictions" if both else f"predictions ({', '.join(preds)}) + metrics.json"
     return out
 
-def _dataset_key(name:str): return ({"rotten_tomatoes": 0, "sst2": 1}.get(name, 2), name)
-
 def _variant_key(v:str):
     parts = str(v).split(SEP)
     site = re.sub(r"\{.*", "", parts[0])
     method = parts[1] if len(parts) > 1 else ""
     sampler = parts[2] if len(parts) > 2 else ""
-    return (SITE_ORDER.index(site) if site in SITE_ORDER else len(SITE_ORDER),
-            METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER),
+    return (SITES.index(site) if site in SITES else len(SITES),
+            METHODS.index(method) if method in METHODS else len(METHODS),
             0 if sampler.startswith("N(") else 1, len(parts), v)
 
 def _sort(df:pd.DataFrame, extra:Sequence[str]=("seed",)) -> pd.DataFrame:
     "Rows in report order: dataset, variant, then `extra` columns."
     if df.empty: return df.reset_index(drop=True)
     keys = pd.DataFrame(
-        {"d": [_dataset_key(x) for x in df["dataset"]], "v": [_variant_key(x) for x in df["variant"]]}, index=df.index
+        {"d": [dataset_order(x) for x in df["dataset"]], "v": [_variant_key(x) for x in df["variant"]]}, index=df.index
     )
     order = sorted(
         df.index,
@@ -162,10 +157,9 @@ def load_runs(root:str|Path="reports/runs", # folder searched recursively for me
             f"{root} does not exist (working directory: {Path.cwd()}). Runs live in reports/runs/<run_id>/metrics.json."
         )
     rows, skipped = [], Counter()
-    for f in sorted(root.rglob("metrics.json")):
-        try: rec = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError): skipped["unreadable"] += 1; continue
-        if not isinstance(rec, dict): skipped["unreadable"] += 1; continue
+    for f in find_records(root):
+        rec = read_record(f)
+        if rec is None: skipped["unreadable"] += 1; continue
         if rec.get("schema") != SCHEMA: skipped[f"schema {rec.get('schema')}"] += 1; continue
         if rec.get("status") != "complete": skipped[str(rec.get("status"))] += 1; continue
         row = run_row(rec, f)
@@ -366,7 +360,7 @@ def paired_test(runs:pd.DataFrame, # from `load_runs`
     if metric not in runs.columns:
         raise KeyError(f"paired_test: no column {metric!r}; e.g. val_accuracy, test_accuracy, test_f1, test_ece.")
     rows, diffs = [], []
-    for ds in sorted(runs["dataset"].unique(), key=_dataset_key):
+    for ds in sorted(runs["dataset"].unique(), key=dataset_order):
         sub = runs[runs["dataset"] == ds]
         base = _first_per_seed(sub[sub["variant"] == baseline], f"{ds}/{baseline}")
         for v in sorted(set(sub["variant"]) - {baseline}, key=_variant_key):
@@ -402,7 +396,7 @@ def plot_points(runs:pd.DataFrame, # from `load_runs`
     "Per dataset: each variant's seeds (dots) and mean ± std (error bar), with the baseline mean dashed."
     runs = runs[runs[metric].notna()]
     if runs.empty: raise ValueError(f"plot_points: no runs with a value for {metric}.")
-    datasets = sorted(runs["dataset"].unique(), key=_dataset_key)
+    datasets = sorted(runs["dataset"].unique(), key=dataset_order)
     nv = max(runs[runs.dataset == ds].variant.nunique() for ds in datasets)
     fig, axes = _panels(len(datasets), nv)
     for ax, ds in zip(axes, datasets):
@@ -442,7 +436,7 @@ def plot_curves(runs:pd.DataFrame, # from `load_runs`
     "Per dataset: `metric` over epochs for each variant, mean over seeds with a ± std band."
     h = history_frame(runs)
     if h.empty or metric not in h.columns: raise ValueError(f"plot_curves: the runs' histories have no {metric!r}.")
-    datasets = sorted(h["dataset"].unique(), key=_dataset_key)
+    datasets = sorted(h["dataset"].unique(), key=dataset_order)
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(datasets), figsize=(6.5*len(datasets), 4), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
@@ -702,7 +696,7 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
     if df.empty: return ""
     metric, base = _compared(df)
     out = []
-    for ds in sorted(df["dataset"].unique(), key=_dataset_key):
+    for ds in sorted(df["dataset"].unique(), key=dataset_order):
         g = df[(df["dataset"] == ds) & (df["variant"] != base) & (df["n_pairs"] > 0)]
         if g.empty: out.append(f"- **{ds}**: no variant has a paired `{base}` run yet."); continue
         tested, (lo, hi) = g[g["p_holm"].notna()], (int(g["n_pairs"].min()), int(g["n_pairs"].max()))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.imports import IN_NOTEBOOK
 from .git import git, tree_path
-from .runs import NOT_RESULTS, run_defaults, variant_name
+from .runs import NO_EFFECT_KEYS, find_records, parse_record, read_record, run_defaults, variant_name
 from .stats import PRED_FILE
 
 # %% auto #0
@@ -29,8 +29,9 @@ def record_history(path:str|Path, # a run's metrics.json, inside a git work tree
     top, rel = _repo_path(Path(path))
     out = []
     for c in _git(top, "log", "--format=%h", "--", rel).split():
-        try: out.append((c, json.loads(_git(top, "show", f"{c}:{rel}"))))
-        except (subprocess.CalledProcessError, json.JSONDecodeError): pass
+        try: rec = parse_record(_git(top, "show", f"{c}:{rel}"))
+        except subprocess.CalledProcessError: continue
+        if rec is not None: out.append((c, rec))
     return out
 
 # %% ../nbs/17_reproduce.ipynb #cd8c079b
@@ -74,7 +75,7 @@ def changed_params(a:dict, # the `params` of one record
                      ) -> list[str]:
     "Names of the parameters whose values differ: outputs and logging aside; a missing key counts at its default."
     d = run_defaults()
-    keys = (set(a) | set(b)) - set(NOT_RESULTS)
+    keys = (set(a) | set(b)) - set(NO_EFFECT_KEYS)
     return sorted(k for k in keys if a.get(k, d.get(k)) != b.get(k, d.get(k)))
 
 def _libraries(old:dict, new:dict) -> str:
@@ -109,8 +110,8 @@ def _predictions(top:Path, rel:str, commit:str, now:Path) -> str:
 
 def _rows(path:Path) -> list[dict]:
     "The comparisons of one run's current record with its earlier complete versions."
-    now = json.loads(path.read_text())
-    if now.get("status") != "complete": return []
+    now = read_record(path)
+    if now is None or now.get("status") != "complete": return []
     top, rel = _repo_path(path)
     history = record_history(path)
     current = next((c for c, r in history if r == now), "uncommitted")
@@ -128,7 +129,7 @@ def _rows(path:Path) -> list[dict]:
 def reproduction_table(root:str|Path="reports/runs", # folder searched recursively for metrics.json, in a git work tree
                       ) -> pd.DataFrame:
     "Every complete run record beside each earlier committed version with the same parameters (`compare_records`)."
-    rows = [r for path in sorted(Path(root).rglob("metrics.json")) for r in _rows(path)]
+    rows = [r for path in find_records(root) for r in _rows(path)]
     cols = ["run_id", "variant", "seed", "earlier", "current", "verdict", "loss_digits", "max_rel_diff",
             "first_difference", "earlier_value", "current_value", "threads", "libraries", "code_changed", "predictions"]
     return pd.DataFrame(rows, columns=cols)

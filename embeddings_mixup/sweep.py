@@ -15,17 +15,19 @@ import yaml
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
 from .git import git, work_tree
-from .runs import (NOT_RESULTS, _canon, dataset_name, device_kind, param_hash, run_defaults, run_id,
-                                   variant_name)
+from .config import ConfigError, TrainConfig
+from .names import dataset_name
+from .runs import (NO_EFFECT_KEYS, _canon, device_kind, find_records, param_hash, read_record, record_params,
+                                   record_seconds, record_status, run_defaults, run_id, variant_name)
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'LOCKS', 'HEARTBEAT_S', 'STALE_S', 'THREAD_VARS', 'CPU_WORKERS', 'GridError',
            'Grid', 'resolve_path', 'find_root', 'load_grid', 'expand', 'notebook_parameters', 'check_params',
-           'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'run_status',
-           'resolve_params', 'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count',
-           'visible_gpus', 'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor',
-           'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run',
-           'main', 'param_hash', 'run_id']
+           'lean_run_notebook', 'lean_run_notebooks', 'lock_info', 'lock_stale', 'RunLock', 'resolve_params',
+           'notebook_defaults', 'recorded_differences', 'run_state', 'run_one', 'cpu_count', 'visible_gpus',
+           'default_workers', 'worker_env', 'run_job', 'SubmititOptions', 'submitit_executor', 'recorded_times',
+           'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main', 'param_hash',
+           'run_id']
 
 # %% ../nbs/13_sweep.ipynb #33a2cfc7
 GRID_KEYS = {
@@ -164,8 +166,6 @@ def check_params(runs:list[dict], # parameter dicts, e.g. `expand(grid)`
                  notebook:str|Path|None=None, # when given and present, parameter names must be in its parameters cell
                 ) -> None:
     "Fail with a `GridError` that lists the valid choices when a run has an unknown parameter name or value."
-    from embeddings_mixup.model import check_site_method
-    from embeddings_mixup.mixup import LAM_DISTS, PAIRINGS
     valid = notebook_parameters(notebook) if notebook is not None and Path(notebook).is_file() else None
     for p in runs:
         where = f"run {run_id(p)}"
@@ -175,18 +175,11 @@ def check_params(runs:list[dict], # parameter dicts, e.g. `expand(grid)`
                 raise GridError(
                     f"{where}: unknown parameter(s) {unknown}; {Path(notebook).name} has: {', '.join(valid)}."
                 )
-        q = {**run_defaults(), **p}
-        try: check_site_method(q["site"], q["method"])
-        except ValueError as e: raise GridError(f"{where}: {e}") from None
-        if q["lam_dist"] not in LAM_DISTS:
-            raise GridError(f"{where}: unknown lam_dist {q['lam_dist']!r}; valid: {', '.join(LAM_DISTS)}.")
-        if q["pairing"] not in PAIRINGS:
-            raise GridError(f"{where}: unknown pairing {q['pairing']!r}; valid: {', '.join(PAIRINGS)}.")
-        ml = q["mix_layers"]
-        if ml is not None and not (isinstance(ml, list) and ml and all(_is_int(l) and l >= 1 for l in ml)):
-            raise GridError(
-                f"{where}: mix_layers must be None or a non-empty list of 1-based layer numbers, got {ml!r}."
-            )
+        known = {k: v for k, v in p.items() if k in TrainConfig.names()}   # a notebook may add its own parameters
+        if valid is None: known = {k: v for k, v in p.items() if k != "out_dir"}   # no notebook: TrainConfig's names
+        try: TrainConfig.from_dict(known)   # the one set of checks of a run's values
+        except (ConfigError, TypeError) as e: raise GridError(f"{where}: {e}") from None
+
 
 # %% ../nbs/13_sweep.ipynb #ee3c2f4e
 _PNG_REF = re.compile(r"""['"]([\w.-]+\.png)['"]""")
@@ -343,14 +336,6 @@ def _holder_line(info:dict|None) -> str:
            f"heartbeat {info['age']:.0f} s ago"
 
 # %% ../nbs/13_sweep.ipynb #64ec63a6
-def run_status(out_dir:str|Path) -> str:
-    "A run folder's state from its record: complete, running, failed (or other), missing (no record), unreadable."
-    f = Path(out_dir)/"metrics.json"
-    if not f.is_file(): return "missing"
-    try: rec = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError): return "unreadable"
-    return str(rec.get("status")) if isinstance(rec, dict) else "unreadable"
-
 def _looks_local(v:str, root:Path) -> bool:
     if v.startswith(("./", "../", ".\\", "..\\", "~", "/")) or v in (".", ".."): return True
     return (root/v).exists()
@@ -390,11 +375,10 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
                          defaults:dict|None=None, # the notebook's defaults for the parameters the grid leaves out
                         ) -> dict[str, tuple]: # name -> (recorded value, value the grid and the defaults give now)
     "Parameters whose recorded value differs from what the run would get now (local paths compared by folder name)."
-    try: got = json.loads((Path(out_dir)/"metrics.json").read_text(encoding="utf-8")).get("params") or {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError): return {}
+    got = record_params(read_record(out_dir) or {})
     diff = {}
     for k, want in {**(defaults or {}), **params}.items():
-        if k in NOT_RESULTS or k not in got:
+        if k in NO_EFFECT_KEYS or k not in got:
             continue  # a parameter added since the run was made: unknown, not a difference
         a, b = got[k], want
         if k in PATH_KEYS and isinstance(a, str) and isinstance(b, str): a, b = Path(a).name, Path(b).name
@@ -407,8 +391,8 @@ def run_state(out_dir:str|Path, # a run folder
               defaults:dict|None=None, # `notebook_defaults` of the experiment notebook
               requires:Sequence[str]=(), # files a complete run must hold (the grid's `requires`)
              ) -> tuple[str, dict]: # (state, recorded_differences)
-    "`run_status` of a grid run; 'stale': its record differs from `params` ∪ `defaults`; 'outdated': files missing."
-    status = run_status(out_dir)
+    "`record_status` of a grid run; 'stale': record differs from `params` ∪ `defaults`; 'outdated': files missing."
+    status = record_status(out_dir)
     if status != "complete": return status, {}
     if any(not (Path(out_dir)/f).is_file() for f in requires): return "outdated", {}   # re-run, e.g. no predictions
     diff = recorded_differences(out_dir, resolve_params(params, root), defaults)
@@ -448,7 +432,7 @@ def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, exe
     if error is not None:
         log(f"FAILED {rid} after {time.time() - t0:.0f} s: {_error_line(error)} (partial run left in {out_dir})")
         return "failed"
-    status = run_status(out_dir)
+    status = record_status(out_dir)
     if status != "complete":
         log(f"FAILED {rid} after {time.time() - t0:.0f} s: the notebook finished but metrics.json is {status}, not"
             f" complete (see {out_dir/'train.ipynb'})")
@@ -663,13 +647,12 @@ def recorded_times(out_root:str|Path, # folder of run folders
                   ) -> list[tuple[str, str, float]]:
     "(dataset, variant, total seconds) of every complete run below `out_root` (made on a `device`)."
     out = []
-    for f in Path(out_root).glob("*/metrics.json"):
-        try: r = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError): continue
-        if not isinstance(r, dict) or r.get("status") != "complete": continue
+    for f in find_records(out_root, recursive=False):
+        r = read_record(f)
+        if r is None or r.get("status") != "complete": continue
         if device is not None and device_kind(r.get("device")) != device: continue
-        s, p = (r.get("timing") or {}).get("total_seconds"), r.get("params") or {}
-        if isinstance(s, (int, float)) and s > 0: out.append((dataset_name(p.get("data")), variant_name(p), s))
+        s, p = record_seconds(r), record_params(r)
+        if s is not None: out.append((dataset_name(p.get("data")), variant_name(p), s))
     return out
 
 def times_on(out_root:str|Path, # folder of run folders

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .runs import _hash6, dataset_name, run_defaults
-from .train import SELECTION_RULE
+from .config import SELECTION_RULE
+from .names import dataset_name
+from .runs import SCHEMA, _hash6, run_defaults
 
 # %% auto #0
 __all__ = ['fake_record', 'fake_predictions', 'fake_run']
@@ -47,7 +48,7 @@ def fake_record(site:str="none", method:str="mixup", seed:int=1,
     done = status == "complete"
     if not done: hist = hist[:1]
     m = lambda a, f: {"accuracy": a, "precision": a, "recall": a, "f1": a if f is None else f, "loss": 0.5}
-    return {"schema": 1, "status": status, "run_id": rid, "synthetic": True, "params": p,
+    return {"schema": SCHEMA, "status": status, "run_id": rid, "synthetic": True, "params": p,
             "package_version": "0.0.0", "git_commit": None, "versions": {"python": "3"}, "device": "cpu",
             "data": {"source": data, "num_classes": 2, "label_names": ["neg", "pos"],
                      "split_sizes": {"train": 8530, "validation": 1066, "test": 1066}},

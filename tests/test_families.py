@@ -9,7 +9,8 @@ import pytest, torch
 import transformers as tf
 from transformers import AutoModelForSequenceClassification
 from embeddings_mixup.mixup import soft_targets, soft_cross_entropy
-from embeddings_mixup.model import Mixer, SITES, SITE_METHODS, METHODS
+from embeddings_mixup.model import Mixer
+from embeddings_mixup.names import SITES, SITE_METHODS, METHODS
 
 MATRIX = pathlib.Path(__file__).parent.parent / "reports" / "families_matrix.json"
 V, PAD, CLS, SEP = 40, 0, 2, 3
@@ -228,7 +229,8 @@ def test_probe_runs_blocks_up_to_its_layer(family):
 def test_albert_with_inner_groups():
     """ALBERT with inner_group_num = 2: one block call runs two layers, so `output_attentions` gives two attentions per
     call. Every site still mixes (lam = 1 gives the plain logits), and AttentionMix reads the first layer of call j."""
-    from embeddings_mixup.model import _Step, SITE_METHODS
+    from embeddings_mixup.model import _Step
+    from embeddings_mixup.names import SITE_METHODS
     cfg = lambda: tf.AlbertConfig(**BERTLIKE, embedding_size=8, inner_group_num=2)
     torch.manual_seed(0); model = AutoModelForSequenceClassification.from_config(cfg()).eval()
     torch.manual_seed(0); ref = AutoModelForSequenceClassification.from_config(cfg()).eval()

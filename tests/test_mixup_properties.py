@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from torch import nn
 
 from embeddings_mixup.mixup import *
+from embeddings_mixup.names import LAM_DISTS, METHODS, PAIRINGS, SSMIX
 from embeddings_mixup.mixup import attentionmix_token_weights
 from embeddings_mixup.ssmix import content_segments, span_length, ssmix_plan, ssmix_replace
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import DATA, SMOKE, run_train_nb
-from embeddings_mixup.model import SITE_METHODS
+from embeddings_mixup.names import SITE_METHODS
 
 
 @pytest.mark.parametrize("method", SITE_METHODS["embed"])   # mixup, stitchup, attentionmix, ssmix on pairs

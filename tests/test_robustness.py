@@ -8,8 +8,9 @@ import time
 import pytest
 
 from conftest import SMOKE
-from embeddings_mixup.data import DataError, load_data, load_rt_polarity
-from embeddings_mixup.train import ConfigError, train
+from embeddings_mixup.config import ConfigError, DataError
+from embeddings_mixup.data import load_data, load_rt_polarity
+from embeddings_mixup.train import train
 import embeddings_mixup.train as train_mod
 
 

@@ -5,7 +5,7 @@ import papermill as pm
 import pytest
 
 from conftest import SMOKE, run_train_nb
-from embeddings_mixup.model import SITE_METHODS
+from embeddings_mixup.names import SITE_METHODS
 
 COMBOS = [("none", "mixup")] + [(s, m) for s, ms in SITE_METHODS.items() if s != "none" for m in ms]
 

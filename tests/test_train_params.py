@@ -20,7 +20,7 @@ def parameters_cell(nb_path):
 
 
 def test_train_notebook_parameters_equal_trainconfig():
-    from embeddings_mixup.train import TrainConfig
+    from embeddings_mixup.config import TrainConfig
     got, want = parameters_cell(ROOT / "nbs" / "train.ipynb"), TrainConfig.defaults()
     assert sorted(got) == sorted(want), \
         f"only in train.ipynb: {set(got) - set(want)}; only in TrainConfig: {set(want) - set(got)}"
@@ -30,7 +30,7 @@ def test_train_notebook_parameters_equal_trainconfig():
 
 def test_defaults_have_one_home():
     from embeddings_mixup import report, sweep, runs
-    from embeddings_mixup.train import TrainConfig
+    from embeddings_mixup.config import TrainConfig
     assert runs.run_defaults() == TrainConfig.defaults()
     assert not hasattr(report, "TRAIN_DEFAULTS") and not hasattr(sweep, "NOT_COMPARED")
     assert not hasattr(report, "fake_run") and not hasattr(report, "fake_record")

@@ -5,7 +5,8 @@ import torch
 from datasets import DatasetDict
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, PrinterCallback, TrainingArguments
 
-from embeddings_mixup.data import load_data, load_tokenizer, resolve_model
+from embeddings_mixup.data import load_data, load_tokenizer
+from embeddings_mixup.weights import resolve_model
 from embeddings_mixup.model import load_classifier
 from embeddings_mixup.trainer import MixupTrainer, trainer_dataset, trainer_metrics
 

@@ -126,7 +126,7 @@ def page_clashes(path:Path, # folder of notebooks (nbs/)
         pages.setdefault(re.sub(r"^\d+_", "", p.stem) + ".html", []).append(p.name)
     return {k: v for k, v in pages.items() if len(v) > 1}
 
-# %% ../nbs/15_docs.ipynb #94d1e546
+# %% ../nbs/15_docs.ipynb #dda74f37
 def slugify(value:str, # a heading's text (may hold HTML)
             separator:str="-", # what spaces become
            ) -> str:
@@ -151,7 +151,7 @@ def page_name(nb_name:str, # a notebook's file name
     "The page a notebook becomes on the Quarto site: `output-file`, else its name without a leading `NN_`."
     return (fm or {}).get("output-file") or re.sub(r"^\d+_", "", Path(nb_name).stem) + ".html"
 
-# %% ../nbs/15_docs.ipynb #31a7d87d
+# %% ../nbs/15_docs.ipynb #fdcd41d7
 class SiteLinks:
     "Rewrites the links nbdev writes (`doc_host` pages, `git_url` sources, `.ipynb` files) to relative links of the offline site."
     def __init__(self, pages:dict[str, str], # notebook file name -> its page (`mixup.html`)
@@ -206,7 +206,7 @@ class SiteLinks:
             return "" if new is None else f'{m["attr"]}={m["q"]}{re.sub(r"[.]md(?=#|$)", ".html", new)}{m["q"]}'
         return self._HREF.sub(href, self._MD_LINK.sub(link, md))
 
-# %% ../nbs/15_docs.ipynb #82134766
+# %% ../nbs/15_docs.ipynb #b0e1c556
 _DIRECTIVE = re.compile(r"^#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _CALLOUT = re.compile(r"^:::+\s*\{\.callout-(?P<kind>[\w-]+)(?P<attrs>[^}]*)\}[ \t]*\n(?P<body>.*?)\n:::+[ \t]*$", re.M | re.S)
@@ -283,7 +283,7 @@ def nb_markdown(nb, # a processed notebook
         elif c.source.strip(): out.append(_fence(c.source))
     return fm, "\n\n".join(out) + "\n"
 
-# %% ../nbs/15_docs.ipynb #9e69f1ba
+# %% ../nbs/15_docs.ipynb #7216c94f
 def _nb_module(path:Path) -> str|None:
     "The module a notebook exports (its `#| default_exp`), or None."
     from execnb.nbio import read_nb
@@ -303,7 +303,7 @@ def site_nav(pages:list[dict], # one per notebook, in file-name order: `md` (pag
     other = [{_label(p["title"]): p["md"]} for p in pages if not p["module"] and p["md"] != "index.md"]
     return home + ([{"Library": lib}] if lib else []) + ([{"Notebooks": other}] if other else [])
 
-# %% ../nbs/15_docs.ipynb #dc88e628
+# %% ../nbs/15_docs.ipynb #11ea4d3b
 def _anchors(md:str) -> set[str]:
     "The anchors a Markdown page will have: its headings outside code blocks (as `slugify` makes them) and explicit ids."
     out, fence = set(), None
@@ -364,7 +364,7 @@ def write_markdown(proc:Path, # processed notebooks (`proc_docs`'s folder)
         (dest/"source"/f"{Path(path).stem}.md").write_text(source_page(base, path, by_module.get(Path(path).stem)), encoding="utf-8")
     return pages
 
-# %% ../nbs/15_docs.ipynb #89b0c723
+# %% ../nbs/15_docs.ipynb #e5909285
 def mathml(html:str) -> str:
     "Arithmatex's `\\(...\\)` spans and `\\[...\\]` blocks as MathML, which browsers draw with no script and no network."
     import html as h
@@ -390,6 +390,7 @@ def mkdocs_build(config:Path, # the project's mkdocs.yml
                  site_dir:Path, # where the site goes
                  nav:list, # `site_nav`
                  log=_say, # called with each progress line
+                 **overrides, # other settings of mkdocs.yml to replace (`site_name`...)
                 ) -> list[str]:
     "Build the site with MkDocs; its warnings."
     n = sum(1 for _ in Path(docs_dir).rglob("*.md"))
@@ -405,7 +406,7 @@ def mkdocs_build(config:Path, # the project's mkdocs.yml
     lg, handler = logging.getLogger("mkdocs"), Keep(logging.WARNING)
     lg.addHandler(handler); level, lg.level = lg.level, logging.WARNING
     try:
-        cfg = load_config(config_file=str(config), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav)
+        cfg = load_config(config_file=str(config), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav, **overrides)
         cfg.plugins["embeddings_mixup"] = _site_plugin(n, log)
         cfg.plugins.on_startup(command="build", dirty=False)
         try: build(cfg)
@@ -413,15 +414,17 @@ def mkdocs_build(config:Path, # the project's mkdocs.yml
     finally: lg.removeHandler(handler); lg.level = level
     return warned
 
-# %% ../nbs/15_docs.ipynb #6b33eb9e
+# %% ../nbs/15_docs.ipynb #33bf00a6
 def build_site(root:Path|str='.', # the project (folder of settings.ini and mkdocs.yml)
                out:Path|str='_docs_preview', # the site's folder (relative to `root`)
                n_workers:int=2, # processes for nbdev's processing
                log=_say, # called with each progress line
               ) -> dict:
     "Process the notebooks, write them as Markdown and build the site with MkDocs: `site`, `pages`, processing `errors`, MkDocs `warnings`, `seconds`."
-    import shutil, tempfile
+    import tempfile
+    from nbdev.config import get_config
     root, t = Path(root).resolve(), time.perf_counter()
+    cfg = get_config(path=root)
     errors = {}
     try: proc = proc_docs(root, n_workers, log)
     except DocsError as e: errors, proc = e.errors, e.cache          # build what was processed, report the rest
@@ -429,7 +432,8 @@ def build_site(root:Path|str='.', # the project (folder of settings.ini and mkdo
     with tempfile.TemporaryDirectory() as md:
         log(f"Writing {len(list(Path(proc).glob('*.ipynb')))} processed notebooks as Markdown pages")
         pages = write_markdown(proc, md, root)
-        warned = mkdocs_build(root/"mkdocs.yml", Path(md), site, site_nav(pages), log)
+        warned = mkdocs_build(root/"mkdocs.yml", Path(md), site, site_nav(pages), log,   # names from settings.ini
+                              site_name=cfg.title, site_description=cfg.description, copyright=cfg.copyright)
     return dict(site=site, proc=proc, pages=pages, errors=errors, warnings=warned, seconds=time.perf_counter() - t)
 
 # %% ../nbs/15_docs.ipynb #25c933cd

@@ -126,7 +126,7 @@ def page_clashes(path:Path, # folder of notebooks (nbs/)
         pages.setdefault(re.sub(r"^\d+_", "", p.stem) + ".html", []).append(p.name)
     return {k: v for k, v in pages.items() if len(v) > 1}
 
-# %% ../nbs/15_docs.ipynb #dda74f37
+# %% ../nbs/15_docs.ipynb #917699de
 def slugify(value:str, # a heading's text (may hold HTML)
             separator:str="-", # what spaces become
            ) -> str:
@@ -151,7 +151,7 @@ def page_name(nb_name:str, # a notebook's file name
     "The page a notebook becomes on the Quarto site: `output-file`, else its name without a leading `NN_`."
     return (fm or {}).get("output-file") or re.sub(r"^\d+_", "", Path(nb_name).stem) + ".html"
 
-# %% ../nbs/15_docs.ipynb #fdcd41d7
+# %% ../nbs/15_docs.ipynb #41ce8635
 class SiteLinks:
     "Rewrites the links nbdev writes (`doc_host` pages, `git_url` sources, `.ipynb` files) to relative links of the offline site."
     def __init__(self, pages:dict[str, str], # notebook file name -> its page (`mixup.html`)
@@ -206,7 +206,7 @@ class SiteLinks:
             return "" if new is None else f'{m["attr"]}={m["q"]}{re.sub(r"[.]md(?=#|$)", ".html", new)}{m["q"]}'
         return self._HREF.sub(href, self._MD_LINK.sub(link, md))
 
-# %% ../nbs/15_docs.ipynb #b0e1c556
+# %% ../nbs/15_docs.ipynb #74b76546
 _DIRECTIVE = re.compile(r"^#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _CALLOUT = re.compile(r"^:::+\s*\{\.callout-(?P<kind>[\w-]+)(?P<attrs>[^}]*)\}[ \t]*\n(?P<body>.*?)\n:::+[ \t]*$", re.M | re.S)
@@ -279,11 +279,13 @@ def nb_markdown(nb, # a processed notebook
             if d.get("include") == "false": continue
             if d.get("echo") != "false" and src.strip(): out.append(_fence(src, "python"))
             if d.get("output") != "false":
-                out += [s for o in c.get("outputs", []) if (s := _output(o, Path(page).stem, figs, links, n))]
+                outs = [s for o in c.get("outputs", []) if (s := _output(o, Path(page).stem, figs, links, n))]
+                if re.match(r"\s*show_doc\(", src): outs = [f'<div class="doc-entry" markdown>\n\n{s}\n\n</div>' for s in outs]   # an API entry
+                out += outs
         elif c.source.strip(): out.append(_fence(c.source))
     return fm, "\n\n".join(out) + "\n"
 
-# %% ../nbs/15_docs.ipynb #7216c94f
+# %% ../nbs/15_docs.ipynb #385d8064
 def _nb_module(path:Path) -> str|None:
     "The module a notebook exports (its `#| default_exp`), or None."
     from execnb.nbio import read_nb
@@ -303,7 +305,7 @@ def site_nav(pages:list[dict], # one per notebook, in file-name order: `md` (pag
     other = [{_label(p["title"]): p["md"]} for p in pages if not p["module"] and p["md"] != "index.md"]
     return home + ([{"Library": lib}] if lib else []) + ([{"Notebooks": other}] if other else [])
 
-# %% ../nbs/15_docs.ipynb #11ea4d3b
+# %% ../nbs/15_docs.ipynb #4120a664
 def _anchors(md:str) -> set[str]:
     "The anchors a Markdown page will have: its headings outside code blocks (as `slugify` makes them) and explicit ids."
     out, fence = set(), None
@@ -364,7 +366,7 @@ def write_markdown(proc:Path, # processed notebooks (`proc_docs`'s folder)
         (dest/"source"/f"{Path(path).stem}.md").write_text(source_page(base, path, by_module.get(Path(path).stem)), encoding="utf-8")
     return pages
 
-# %% ../nbs/15_docs.ipynb #e5909285
+# %% ../nbs/15_docs.ipynb #69560620
 def mathml(html:str) -> str:
     "Arithmatex's `\\(...\\)` spans and `\\[...\\]` blocks as MathML, which browsers draw with no script and no network."
     import html as h
@@ -414,7 +416,7 @@ def mkdocs_build(config:Path, # the project's mkdocs.yml
     finally: lg.removeHandler(handler); lg.level = level
     return warned
 
-# %% ../nbs/15_docs.ipynb #33bf00a6
+# %% ../nbs/15_docs.ipynb #1d23c13a
 def build_site(root:Path|str='.', # the project (folder of settings.ini and mkdocs.yml)
                out:Path|str='_docs_preview', # the site's folder (relative to `root`)
                n_workers:int=2, # processes for nbdev's processing

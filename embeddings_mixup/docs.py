@@ -126,7 +126,7 @@ def page_clashes(path:Path, # folder of notebooks (nbs/)
         pages.setdefault(re.sub(r"^\d+_", "", p.stem) + ".html", []).append(p.name)
     return {k: v for k, v in pages.items() if len(v) > 1}
 
-# %% ../nbs/15_docs.ipynb #8df8eb95
+# %% ../nbs/15_docs.ipynb #104100d1
 def slugify(value:str, # a heading's text (may hold HTML)
             separator:str="-", # what spaces become
            ) -> str:
@@ -151,7 +151,7 @@ def page_name(nb_name:str, # a notebook's file name
     "The page a notebook becomes on the Quarto site: `output-file`, else its name without a leading `NN_`."
     return (fm or {}).get("output-file") or re.sub(r"^\d+_", "", Path(nb_name).stem) + ".html"
 
-# %% ../nbs/15_docs.ipynb #27caf5a3
+# %% ../nbs/15_docs.ipynb #01c5cdcf
 class SiteLinks:
     "Rewrites the links nbdev writes (`doc_host` pages, `git_url` sources, `.ipynb` files) as links of the site."
     def __init__(self, pages:dict[str, str], # notebook file name -> its page (`mixup.html`)
@@ -208,7 +208,7 @@ class SiteLinks:
             return "" if new is None else f'{m["attr"]}={m["q"]}{re.sub(r"[.]md(?=#|$)", ".html", new)}{m["q"]}'
         return self._HREF.sub(href, self._MD_LINK.sub(link, md))
 
-# %% ../nbs/15_docs.ipynb #3394f7bb
+# %% ../nbs/15_docs.ipynb #7a904c4b
 _DIRECTIVE = re.compile(r"^#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _CALLOUT = re.compile(r"^:::+\s*\{\.callout-(?P<kind>[\w-]+)(?P<attrs>[^}]*)\}[ \t]*\n(?P<body>.*?)\n:::+[ \t]*$",
@@ -291,7 +291,7 @@ def nb_markdown(nb, # a processed notebook
         elif c.source.strip(): out.append(_fence(c.source))
     return fm, "\n\n".join(out) + "\n"
 
-# %% ../nbs/15_docs.ipynb #00dd9a37
+# %% ../nbs/15_docs.ipynb #b02d4f98
 def _nb_module(path:Path) -> str|None:
     "The module a notebook exports (its `#| default_exp`), or None."
     from execnb.nbio import read_nb
@@ -311,7 +311,7 @@ def site_nav(pages:list[dict], # one per notebook, in file-name order: `md` (pag
     other = [{_label(p["title"]): p["md"]} for p in pages if not p["module"] and p["md"] != "index.md"]
     return home + ([{"Library": lib}] if lib else []) + ([{"Notebooks": other}] if other else [])
 
-# %% ../nbs/15_docs.ipynb #cd9a3b07
+# %% ../nbs/15_docs.ipynb #a000391f
 def _anchors(md:str) -> set[str]:
     "The anchors a Markdown page will have: its headings outside code blocks (by `slugify`) and explicit ids."
     out, fence = set(), None
@@ -377,7 +377,7 @@ def write_markdown(proc:Path, # processed notebooks (`proc_docs`'s folder)
         (dest/"source"/f"{Path(path).stem}.md").write_text(text, encoding="utf-8")
     return pages
 
-# %% ../nbs/15_docs.ipynb #9f1b290e
+# %% ../nbs/15_docs.ipynb #5b0c451e
 def mathml(html:str) -> str:
     "Arithmatex's `\\(...\\)` spans and `\\[...\\]` blocks as MathML, which browsers draw without a script."
     import html as h
@@ -427,7 +427,7 @@ def mkdocs_build(config:Path, # the project's mkdocs.yml
     finally: lg.removeHandler(handler); lg.level = level
     return warned
 
-# %% ../nbs/15_docs.ipynb #ab81cbb1
+# %% ../nbs/15_docs.ipynb #d42b8006
 def build_site(root:Path|str='.', # the project (folder of settings.ini and mkdocs.yml)
                out:Path|str='_docs_preview', # the site's folder (relative to `root`)
                n_workers:int=2, # processes for nbdev's processing

@@ -27,7 +27,7 @@ from embeddings_mixup.testing import fake_run
 from embeddings_mixup.report import load_runs
 from embeddings_mixup.report import results_table
 from embeddings_mixup.data import load_data
-from embeddings_mixup.train import TrainConfig
+from embeddings_mixup.config import TrainConfig
 from embeddings_mixup.train import train
 from embeddings_mixup.train import load_run_data
 from embeddings_mixup.train import parameters_sha256

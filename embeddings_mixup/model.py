@@ -19,8 +19,9 @@ from .names import METHODS, SITES, SITE_METHODS, check_site_method
 from .weights import resolve_model
 
 # %% auto #0
-__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids', 'content_mask',
-           'union_4d', 'Mixer', 'mixed_loss', 'load_classifier', 'families_markdown']
+__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids',
+           'structural_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss', 'load_classifier',
+           'families_markdown']
 
 # %% ../nbs/03_model.ipynb #7a1f7ec7
 _BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")
@@ -41,6 +42,7 @@ class ModelParts:
     position_pad: int|None = None  # padding_idx when positions are derived from input ids (RoBERTa, MPNet...)
     decoder: bool = False          # the head reads the last real token (GPT-2, Llama...)
     refused: dict|None = None      # site or method -> why this family cannot offer it
+    saliency_at: nn.Module|None = None  # whose output enters the first block: where SSMix takes its saliency
 
 def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
     "(encoder, pooler, reason) hook points of the classification head, by its structure."
@@ -82,7 +84,9 @@ def find_parts(model:nn.Module) -> ModelParts:
     refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
     if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
                                            "position 0, and a decoder's first token attends only to itself")
-    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused)
+    drop = getattr(base, "drop", None)   # GPT-2: dropout of word + position embeddings, the first block's input
+    entering = emb if isinstance(emb, nn.Module) else drop if isinstance(drop, nn.Module) else get_emb()
+    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused, entering)
 
 
 # %% ../nbs/03_model.ipynb #a1cdae03
@@ -98,9 +102,17 @@ def default_special_ids(config) -> list[int]:
         ids += [i for i in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(i, int) and i not in ids]
     return ids
 
+def structural_special_ids(tokenizer) -> list[int]:
+    "Ids of the tokens that only structure a sequence: [CLS], [SEP], <s>, </s>, bos, eos, padding. Not [UNK] or [MASK]."
+    ids = []
+    for k in ("cls_token_id", "sep_token_id", "bos_token_id", "eos_token_id", "pad_token_id"):
+        v = getattr(tokenizer, k, None)
+        if isinstance(v, int) and v not in ids: ids.append(v)
+    return ids
+
 def content_mask(input_ids:Tensor, # (B,T) token ids
                  mask:Tensor, # (B,T) attention mask, 1 = real token
-                 special_ids:Sequence[int], # ids that are not content ([CLS], [SEP], <s>, </s>, padding...)
+                 special_ids:Sequence[int], # structural ids, not content: `structural_special_ids(tokenizer)`
                 ) -> Tensor: # (B,T) like `mask`: 1 = a real token that is not a special token
     "Mask of the real, non-special tokens of a batch."
     sp = torch.as_tensor(list(special_ids), dtype=input_ids.dtype, device=input_ids.device)
@@ -144,7 +156,7 @@ class Mixer:
                  layers:tuple[int, ...]|None=None, # candidate k for site 'layer' (1-based); None: `default_mix_layers`
                  head_reduce:str="mean", # AttentionMix: reduce heads by 'mean' or 'max'
                  attn_layer:int|None=None, # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
-                 special_ids:Sequence[int]|None=None, # non-content ids (tokenizer.all_special_ids); None: from config
+                 special_ids:Sequence[int]|None=None, # `structural_special_ids(tokenizer)`; None: the config's
                  ssmix_ratio:float=0.1, # SSMix: share of each segment of `a` replaced (clovaai/ssmix: 10%)
                 ):
         check_site_method(site, method)
@@ -333,7 +345,7 @@ class Mixer:
         if labels is None:
             raise ValueError("method 'ssmix' needs the batch's labels: mixer(inputs, lam, perm, labels=labels)")
         s = self.step
-        out = ssmix_forward(lambda **kw: forward(**kw).logits, self.model.get_input_embeddings(), inputs, labels,
+        out = ssmix_forward(lambda **kw: forward(**kw).logits, self.parts.saliency_at, inputs, labels,
                             s.perm, s.content, self.ssmix_ratio)
         self.clean_logits = out.clean_logits
         return out.logits, out.weight

@@ -91,7 +91,7 @@ def ssmix_replace(ids_a:Tensor, # (B,T) token ids of `a`
 
 # %% ../nbs/02_ssmix.ipynb #4a249d90
 def token_saliency(forward:Callable, # forward(**inputs) -> (B,C) logits, e.g. `lambda **kw: model(**kw).logits`
-                   embeddings:nn.Module, # the input-embedding module, `model.get_input_embeddings()`
+                   embeddings:nn.Module, # differentiated at its output: `find_parts(model).saliency_at`
                    inputs:dict, # input_ids, attention_mask (and token_type_ids) of the batch
                    labels:Tensor, # (B,) int64 class of each example
                    keep_graph:bool=True, # keep the graph so that a loss on the returned logits can be backpropagated
@@ -122,7 +122,7 @@ class SSMixOutput(NamedTuple):
     input_ids: Tensor     # (B,T) the mixed token ids
 
 def ssmix_forward(forward:Callable, # forward(**inputs) -> (B,C) logits
-                  embeddings:nn.Module, # `model.get_input_embeddings()`
+                  embeddings:nn.Module, # where the saliency is taken: `find_parts(model).saliency_at`
                   inputs:dict, # input_ids, attention_mask (and token_type_ids), (B,T) each
                   labels:Tensor, # (B,) int64 classes
                   perm:Tensor, # (B,) partner index of each example (`sample_pairs`)

@@ -12,7 +12,7 @@ from transformers import Trainer
 
 from .data import tokenize
 from .mixup import sample_lam, sample_pairs
-from .model import Mixer, mixed_loss
+from .model import Mixer, mixed_loss, structural_special_ids
 from .config import ConfigError, TrainConfig
 from .names import MIX_KEYS
 from .train import classification_metrics
@@ -110,9 +110,21 @@ class MixupTrainer(Trainer):
             if self.mixer is not None: self.mixer.remove()
             m = self.mix
             layers = tuple(m["mix_layers"]) if m["mix_layers"] else None
-            self.mixer = Mixer(self.model, m["site"], m["method"], layers=layers, head_reduce=m["head_reduce"],
-                               **self.mixer_kwargs)
+            kw = {"special_ids": self._special_ids(), **self.mixer_kwargs}
+            self.mixer = Mixer(self.model, m["site"], m["method"], layers=layers, head_reduce=m["head_reduce"], **kw)
         return self.mixer
+
+    def _special_ids(self) -> list[int]|None:
+        "The tokenizer's structural ids, as `train` passes them; a clear error if a method needs them and has none."
+        if "special_ids" in self.mixer_kwargs: return self.mixer_kwargs["special_ids"]
+        tok = self.processing_class or getattr(self.data_collator, "tokenizer", None)
+        if tok is not None and hasattr(tok, "cls_token_id"): return structural_special_ids(tok)
+        m = self.mix
+        if m["method"] == "ssmix" or (m["method"] in ("stitchup", "attentionmix") and m["site"] in ("embed", "layer")):
+            raise ConfigError(f"method {m['method']!r} at site {m['site']!r} tells content tokens from [CLS]/[SEP] "
+                              "by the tokenizer: pass MixupTrainer(..., processing_class=tokenizer), or a "
+                              "DataCollatorWithPadding(tokenizer).")
+        return None
 
     def mixing_generator(self) -> torch.Generator:
         "A generator for this micro-batch, seeded from (seed, process, optimizer step, micro-batch): see `mixing_seed`."

@@ -207,6 +207,7 @@ def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
     weight = torch.where(tot > 0, ka / tot.clamp_min(torch.finfo(tot.dtype).tiny), l[:, 0])
     return w, weight, pa, pb
 
+# %% ../nbs/01_mixup.ipynb #4119347b
 def attentionmix(a:Tensor, # first examples' token states (B,T,D) float
                  b:Tensor, # partners' token states, same shape and dtype
                  lam:Tensor, # (B,) coefficients in [0,1]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 from fastcore.imports import IN_NOTEBOOK
 from .git import git, tree_path
-from .runs import NO_EFFECT_KEYS, find_records, parse_record, read_record, run_defaults, variant_name
-from .stats import PRED_FILE
+from .runs import (NO_EFFECT_KEYS, PRED_FILE, find_records, parse_record, read_record, run_defaults,
+                                   variant_name)
 
 # %% auto #0
 __all__ = ['HEADLINE', 'record_history', 'result_fields', 'compare_records', 'changed_params', 'code_changes',

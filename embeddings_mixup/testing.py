@@ -11,7 +11,7 @@ import numpy as np
 
 from .config import SELECTION_RULE
 from .names import dataset_name
-from .runs import SCHEMA, _hash6, run_defaults
+from .runs import SCHEMA, _hash6, run_defaults, save_predictions
 
 # %% auto #0
 __all__ = ['fake_record', 'fake_predictions', 'fake_run']
@@ -88,7 +88,6 @@ def fake_run(root:str|Path, # a temporary folder; never reports/
     rec = fake_record(*args, **kwargs)
     d = root/rec["run_id"]; d.mkdir(parents=True, exist_ok=True)
     if predictions and rec["status"] == "complete":
-        from embeddings_mixup.stats import save_predictions
         seed = rec["params"]["seed"] * 1000 + int(rec["run_id"][-6:], 16) % 1000   # runs differ, reruns agree
         save_predictions(d, {split: fake_predictions(rec[split]["accuracy"], n_examples, seed + i, confidence)
                              for i, split in enumerate(("validation", "test"))})

@@ -20,7 +20,8 @@ from .git import head_commit
 from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
-from .stats import save_predictions
+from .runs import save_predictions
+from .stats import classification_scores
 
 # %% auto #0
 __all__ = ['RANK_STRIDE', 'classification_metrics', 'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss',
@@ -33,17 +34,10 @@ __all__ = ['RANK_STRIDE', 'classification_metrics', 'write_json_atomic', 'git_co
 def classification_metrics(logits:torch.Tensor|np.ndarray, # (N,C) scores
                            labels:torch.Tensor|np.ndarray, # (N,) true classes
                           ) -> dict[str, float]:
-    "accuracy, precision, recall, f1 (binary: of class 1; more classes: macro) and mean cross-entropy loss."
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+    "accuracy, precision, recall, f1 (`stats.classification_scores`: binary of class 1, else macro) and mean CE loss."
     logits, labels = torch.as_tensor(logits).float(), torch.as_tensor(labels).long()
-    pred = logits.argmax(-1).numpy(); y = labels.numpy()
-    C = logits.shape[-1]
-    avg = "binary" if C == 2 else "macro"
-    p, r, f, _ = precision_recall_fscore_support(
-        y, pred, average=avg, zero_division=0, labels=None if C == 2 else list(range(C))
-    )
-    return {"accuracy": float(accuracy_score(y, pred)), "precision": float(p), "recall": float(r), "f1": float(f),
-            "loss": float(F.cross_entropy(logits, labels))}
+    scores = classification_scores(logits.argmax(-1).numpy(), labels.numpy(), logits.shape[-1])
+    return {**scores, "loss": float(F.cross_entropy(logits, labels))}
 
 # %% ../nbs/05_training.ipynb #33eecb82
 def write_json_atomic(path:str|Path, obj) -> Path:

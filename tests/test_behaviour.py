@@ -21,11 +21,11 @@ import transformers as tf
 from embeddings_mixup.model import Mixer
 from embeddings_mixup.stats import ECE_BINS
 from embeddings_mixup.stats import ece
-from embeddings_mixup.stats import load_predictions
+from embeddings_mixup.runs import load_predictions
 from embeddings_mixup.sweep import run_one
 from embeddings_mixup.testing import fake_run
 from embeddings_mixup.report import load_runs
-from embeddings_mixup.report import results_table
+from embeddings_mixup.results import results_table
 from embeddings_mixup.data import load_data
 from embeddings_mixup.config import TrainConfig
 from embeddings_mixup.train import train

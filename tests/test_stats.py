@@ -1,13 +1,19 @@
-"""Property tests (hypothesis) for `embeddings_mixup.stats`: the saved-predictions round trip and the invariants of the
-metrics and tests, over random sizes, class counts and probabilities. The notebook's inline tests hold the
-hand-computed cases and the simulations with known effects."""
+"""Property tests (hypothesis) for `embeddings_mixup.stats`: the saved-predictions round trip (`runs`) and the invariants
+of the metrics and tests, over random sizes, class counts and probabilities; the scipy.stats functions against what they
+replaced; and the one paired comparison (`report.paired_test`) on runs whose examples or protocols differ. The
+notebooks' inline tests hold the hand-computed cases and the simulations with known effects."""
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from itertools import product
+
+from embeddings_mixup.report import load_runs, paired_test
+from embeddings_mixup.runs import load_predictions, save_predictions
 from embeddings_mixup.stats import *
 from embeddings_mixup.stats import _exact_sum_p
+from embeddings_mixup.testing import fake_run
 
 SETTINGS = settings(max_examples=40, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
@@ -84,19 +90,57 @@ def test_t_interval_agrees_with_t_test(d):
     assert signflip_p(d) >= 2 / 2 ** len(d) - 1e-12
 
 
-def test_compare_refuses_mismatched_examples():
-    fr = simulate_predictions(n_examples=50, n_seeds=2)
-    fr.at[2, "labels"] = fr.at[2, "labels"][::-1].copy()
-    with pytest.raises(ValueError, match="disagree on the examples"): compare(fr)
+@SETTINGS
+@given(st.lists(st.floats(-0.05, 0.05), min_size=2, max_size=10))
+def test_t_test_and_interval_are_scipys(d):
+    "The textbook t-test and t-interval kept in stats agree with scipy.stats.ttest_1samp (see the notebook for why)."
+    from scipy import stats as scipy_stats
+    d = np.round(np.array(d), 12)
+    if np.ptp(d) < 1e-9: return
+    r = scipy_stats.ttest_1samp(d, 0)
+    ci = r.confidence_interval(0.95)
+    assert abs(paired_t_p(d) - r.pvalue) <= 1e-12 * max(1.0, r.pvalue)
+    lo, hi = t_interval(d)
+    assert abs(lo - ci.low) <= 1e-12 * (hi - lo) and abs(hi - ci.high) <= 1e-12 * (hi - lo)
 
 
-def test_compare_pairs_on_extra_columns():
-    fr = simulate_predictions(n_examples=80, n_seeds=3)
-    both = pd.concat([fr.assign(protocol_id="a"), fr.assign(protocol_id="b")], ignore_index=True)
-    with pytest.raises(ValueError, match="repeat"): compare(both)
-    tab = compare(both[both.protocol_id == "a"], pair_on=("seed", "protocol_id"))
-    assert tab.set_index("variant").loc["mix", "n_pairs"] == 3
-    per = compare(both, pair_on=("seed", "protocol_id"), by=("dataset", "protocol_id"))
-    assert list(per.protocol_id) == ["a", "a", "b", "b"] and list(per.n_pairs.fillna(0)) == [0, 3, 0, 3]
-    assert np.isclose(per.d_accuracy.iloc[1], per.d_accuracy.iloc[3])            # the same runs under both labels
-    assert per.finding.iloc[1].startswith("On synthetic / a, mix changes")
+@SETTINGS
+@given(st.lists(st.integers(-20, 20), min_size=1, max_size=10))
+def test_signflip_is_the_full_enumeration(k):
+    "scipy's permutation_test gives, for up to 16 pairs, the p of all 2^n sign patterns (what stats computed by hand)."
+    d = np.array(k) / 1066                                   # differences of accuracies on 1,066 examples
+    brute = np.mean([abs(np.dot(s, k)) >= abs(sum(k)) for s in product((1, -1), repeat=len(k))])   # in integers: exact
+    assert signflip_p(d) == brute
+
+
+def _pairs(root, labels_of_seed_2=0):
+    "Baseline and one variant on SST-2, 3 seeds with predictions; seed 2 of the variant on other labels if asked."
+    for s in (1, 2, 3):
+        fake_run(root, "none", seed=s, acc=0.8, data="../shared/data/sst2", predictions=True)
+        fake_run(root, "embed", seed=s, acc=0.82, data="../shared/data/sst2", predictions=True)
+    if labels_of_seed_2:
+        run = next(p.parent for p in root.rglob("metrics.json") if "-embed-" in p.parent.name and "-s2-" in p.parent.name)
+        preds = load_predictions(run)
+        save_predictions(run, {k: (p, (y + labels_of_seed_2) % 2) for k, (p, y) in preds.items()})
+
+
+def test_paired_test_refuses_mismatched_examples(tmp_path):
+    "Runs of a seed pair on other examples (other labels) get no example-level test, and the note says why."
+    _pairs(tmp_path / "ok"); _pairs(tmp_path / "bad", labels_of_seed_2=1)
+    with pytest.warns(UserWarning): good, bad = (load_runs(tmp_path / k, verbose=False) for k in ("ok", "bad"))
+    ok, off = paired_test(good).iloc[0], paired_test(bad).iloc[0]
+    assert 0 < ok.p_example <= 1 and ok.note == ""
+    assert np.isnan(off.p_example) and "seed 2's test examples differ" in off.note
+    assert off.n_pairs == ok.n_pairs == 3
+
+
+def test_paired_test_pairs_within_a_protocol(tmp_path):
+    "A variant run pairs only with the baseline run of the same seed and protocol; the others are counted in the note."
+    for s in (1, 2, 3):
+        fake_run(tmp_path, "none", seed=s, acc=0.80 + 0.01 * s)
+        fake_run(tmp_path, "embed", seed=s, acc=0.81 + 0.012 * s)
+        fake_run(tmp_path, "embed", seed=s, acc=0.5, lr=3e-5)                    # another protocol: no partner
+    with pytest.warns(UserWarning): runs = load_runs(tmp_path, verbose=False)
+    r = paired_test(runs).iloc[0]
+    assert (r.n_pairs, r.seeds) == (3, "1,2,3") and np.isclose(r.mean_diff, 0.01 + 0.002 * 2)
+    assert "3 run(s) without a none run of the same seed and protocol" in r.note

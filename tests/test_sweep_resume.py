@@ -10,7 +10,8 @@ import pandas as pd
 import yaml
 
 from conftest import ROOT
-from embeddings_mixup.report import load_runs, results_table
+from embeddings_mixup.report import load_runs
+from embeddings_mixup.results import results_table
 from embeddings_mixup.locks import LOCKS
 from embeddings_mixup.sweep import run_grid
 

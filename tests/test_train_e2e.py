@@ -24,7 +24,8 @@ def test_every_site_and_method_runs(tmp_path, rt_dir, site, method):
         assert 0 <= rec[split]["accuracy"] <= 1
     assert rec["timing"]["train_examples_per_s"] > 0
     assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "history.csv").exists()
-    from embeddings_mixup.stats import load_predictions, prediction_metrics   # saved predictions give the same numbers
+    from embeddings_mixup.runs import load_predictions                       # saved predictions give the same numbers
+    from embeddings_mixup.stats import prediction_metrics
     preds = load_predictions(tmp_path)
     assert rec["predictions"] == "predictions.csv" and set(preds) == {"validation", "test"}
     for split, (probs, labels) in preds.items():

@@ -13,7 +13,8 @@ import pytest
 from execnb.nbio import read_nb
 
 from _chromium import chromium
-from embeddings_mixup.docs import build_site, front_matter, mixed_import_cells, page_clashes, slugify
+from embeddings_mixup.docs import build_site, mixed_import_cells
+from embeddings_mixup.docs_pages import front_matter, page_clashes, slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT/"nbs"

@@ -10,7 +10,8 @@ from pathlib import Path
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['slugify', 'front_matter', 'page_name', 'page_clashes', 'SiteLinks', 'nb_markdown', 'source_page', 'write_markdown']
+__all__ = ['slugify', 'front_matter', 'page_name', 'page_clashes', 'SiteLinks', 'nb_markdown', 'source_page',
+           'escape_heading_underscores', 'write_markdown']
 
 # %% ../nbs/15a_docs_pages.ipynb #83e757e6
 def slugify(value:str, # a heading's text (may hold HTML)
@@ -244,6 +245,18 @@ def source_page(root:Path, # the repository
     made += " by `nbdev_export`."
     return f"---\ntitle: {path}\n---\n\n# `{path}`\n\n{made}\n\n" + _fence(code, 'python linenums="1"') + "\n"
 
+# %% ../nbs/15a_docs_pages.ipynb #50c74cc5
+def escape_heading_underscores(md:str) -> str:
+    "Markdown with `_` escaped in heading lines outside code spans and fences, so `__call__` stays literal."
+    out, fence = [], False
+    for line in md.split("\n"):
+        if line.lstrip().startswith("```"): fence = not fence
+        if not fence and re.match(r"#{1,6} ", line):
+            parts = re.split(r"(`[^`]*`)", line)
+            line = "".join(p if p.startswith("`") else re.sub(r"(?<!\\)_", r"\\_", p) for p in parts)
+        out.append(line)
+    return "\n".join(out)
+
 # %% ../nbs/15a_docs_pages.ipynb #86b8232c
 def write_markdown(proc:Path, # processed notebooks (`proc_docs`'s folder)
                    dest:Path, # where the Markdown pages go
@@ -262,7 +275,8 @@ def write_markdown(proc:Path, # processed notebooks (`proc_docs`'s folder)
     pages, texts = [], {}
     for k, nb in nbs.items():
         page = links.pages[k]; md = links.html2md[page]
-        fm, texts[md] = nb_markdown(nb, page, figs, links)
+        fm, text = nb_markdown(nb, page, figs, links)
+        texts[md] = escape_heading_underscores(text)
         src = Path(cfg.nbs_path)/k
         module = _nb_module(src) if src.exists() else None
         pages.append(dict(nb=k, md=md, title=fm.get("title") or Path(page).stem, module=module))

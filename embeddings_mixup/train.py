@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import embeddings_mixup
-from .data import (batches, bucket_batches, collate_examples, collator_for, load_data, load_tokenizer,
-                                   tokenize)
+from .batching import (batches, bucket_batches, collate_examples, collator_for, load_tokenizer,
+                                       tokenize)
+from .data import load_data
 from .git import head_commit
 from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from .data import tokenize
+from .batching import tokenize
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, mixed_loss
 from .config import ConfigError, TrainConfig

@@ -4,13 +4,13 @@
 
 # %% ../nbs/07_cli.ipynb #57decff3
 from __future__ import annotations
-import argparse, os, shlex, sys, time
+import argparse, os, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
 
 import yaml
 
-from .config import ConfigError, DataError, TrainConfig, command_line, flag_name, flag_values
+from .config import ConfigError, DataError, TrainConfig, flag_name, flag_values
 from .train import train
 
 # %% auto #0

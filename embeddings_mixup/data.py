@@ -117,16 +117,17 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
     if text_column: text = given(text_column, "text_column")
     elif pair:
         singles = TEXT_ALIASES + tuple(a for a, _ in PAIR_ALIASES)
-        text = _one_column([c for c in _columns_named(columns, singles) if c not in (pair, label)], "text", "text_column", columns,
-                     name, singles)
+        candidates = [c for c in _columns_named(columns, singles) if c not in (pair, label)]
+        text = _one_column(candidates, "text", "text_column", columns, name, singles)
     else:
-        found = [(a[0], b[0]) for a, b in ((_columns_named(columns, [x]), _columns_named(columns, [y])) for x, y in PAIR_ALIASES)
-                 if len(a) == 1 and len(b) == 1]
+        found = [(a[0], b[0]) for a, b in ((_columns_named(columns, [x]), _columns_named(columns, [y]))
+                                           for x, y in PAIR_ALIASES) if len(a) == 1 and len(b) == 1]
         if len(found) > 1: raise DataError(f"{name}: ambiguous sentence pair: {found} could each be it. The file's "
                                            f"columns are {list(columns)}. Name them: -p text_column <column> "
                                            f"-p text_pair_column <column>.")
-        text, pair = found[0] if found else (_one_column(_columns_named(columns, TEXT_ALIASES), "text", "text_column", columns, name,
-                                                   TEXT_ALIASES), None)
+        text, pair = found[0] if found else \
+            (_one_column(_columns_named(columns, TEXT_ALIASES), "text", "text_column", columns, name, TEXT_ALIASES),
+             None)
     used = [c for c in (text, pair, label) if c is not None]
     if len(set(used)) < len(used):
         raise DataError(f"{name}: the same column is used twice ({dict(text=text, text_pair=pair, label=label)}); "

@@ -139,7 +139,7 @@ def hub_dataset(data:str) -> str|None:
 
 # %% ../nbs/00a_names.ipynb #9640eb5d
 class ModelInfo(NamedTuple):
-    "A model that installs here without the Hub: its Hub id, the names a user may give for it, where its weights come from."
+    "A model that installs here without the Hub: its Hub id, the names a user may give, where its weights come from."
     hub_id: str               # the same weights on the Hugging Face Hub
     aliases: tuple            # names a user may give for it
     source: str               # where the weights come from here

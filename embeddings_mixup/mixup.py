@@ -23,26 +23,26 @@ class MixResult(NamedTuple):
     mixed: Tensor   # same shape and dtype as `a`
     weight: Tensor  # (B,) float32 in [0,1]: label weight of the first example `a`, on `a`'s device
 
-# %% ../nbs/01_mixup.ipynb #cfd2df82
+# %% ../nbs/01_mixup.ipynb #de97c111
 def _check_int(name, v, lo=1):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(v).__name__} ({v!r})")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
     return int(v)
 
-# %% ../nbs/01_mixup.ipynb #6bb6e239
+# %% ../nbs/01_mixup.ipynb #c0586738
 def _check_choice(name, v, valid):
     if v not in valid:
         raise ValueError(f"unknown {name} {v!r}; valid values are: {', '.join(valid)}")
 
-# %% ../nbs/01_mixup.ipynb #06c2bdd4
+# %% ../nbs/01_mixup.ipynb #ca372a07
 def _check_float_tensor(name, t):
     if not isinstance(t, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if not t.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor (hidden states or embeddings), got dtype {t.dtype}; "
                         f"mix representations, not token ids (convert with .float() if you really mean it)")
 
-# %% ../nbs/01_mixup.ipynb #c14786f4
+# %% ../nbs/01_mixup.ipynb #57c405e9
 def _check_pair(a, b):
     _check_float_tensor("a", a); _check_float_tensor("b", b)
     if a.shape != b.shape:
@@ -51,7 +51,7 @@ def _check_pair(a, b):
     if a.dtype != b.dtype: raise TypeError(f"a and b must have the same dtype, got {a.dtype} and {b.dtype}")
     if a.ndim < 1: raise ValueError("a and b need a leading batch dimension, got 0-d tensors")
 
-# %% ../nbs/01_mixup.ipynb #735a1c5a
+# %% ../nbs/01_mixup.ipynb #c71e5547
 def _check_unit_interval(name, t, shape):
     "Check `t` is a float tensor of `shape` with all values in [0,1] (NaN fails)."
     _check_float_tensor(name, t)
@@ -60,10 +60,10 @@ def _check_unit_interval(name, t, shape):
     if not bool(((t >= 0) & (t <= 1)).all()):
         raise ValueError(f"{name} values must lie in [0,1], got min {t.min().item():.4g}, max {t.max().item():.4g}")
 
-# %% ../nbs/01_mixup.ipynb #9a1e9d56
+# %% ../nbs/01_mixup.ipynb #00490fbd
 def _check_lam(lam, a): _check_unit_interval("lam", lam, a.shape[:1])
 
-# %% ../nbs/01_mixup.ipynb #cf26190c
+# %% ../nbs/01_mixup.ipynb #b658fd94
 def _broadcast_like(v, like):
     "View a (B,) vector `v` as (B,1,...,1) to broadcast over `like`'s trailing dims, in `like`'s dtype and device."
     return v.to(device=like.device, dtype=like.dtype).view(-1, *([1] * (like.ndim - 1)))
@@ -119,7 +119,7 @@ def mixup(a:Tensor, # first examples, (B,...) float, e.g. (B,D) pooled or (B,T,D
     l = _broadcast_like(lam, a)
     return MixResult(l * a + (1 - l) * b, lam.to(device=a.device, dtype=torch.float32))
 
-# %% ../nbs/01_mixup.ipynb #97ab55ba
+# %% ../nbs/01_mixup.ipynb #aca72eb6
 def _token_mask(name, mask, a):
     "A (B,T) mask as a boolean tensor broadcastable over `a`'s (B,T,...) elements."
     if a.ndim < 2 or tuple(mask.shape) != tuple(a.shape[:2]):
@@ -127,7 +127,7 @@ def _token_mask(name, mask, a):
                          f"got {tuple(mask.shape)}")
     return (mask != 0).to(a.device).view(*mask.shape, *([1] * (a.ndim - 2))).expand_as(a)
 
-# %% ../nbs/01_mixup.ipynb #850c4cec
+# %% ../nbs/01_mixup.ipynb #6b43016c
 def stitchup(a:Tensor, # first examples, (B,...) float
              b:Tensor, # partners, same shape and dtype as `a`
              lam:Tensor, # (B,) probability of taking each element from `a`
@@ -180,7 +180,7 @@ def cls_attention(hidden:Tensor, # (B,T,D) input hidden states of a self-attenti
     p = p * real
     return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
 
-# %% ../nbs/01_mixup.ipynb #269394ce
+# %% ../nbs/01_mixup.ipynb #44182c46
 def _attention_distribution(attn, real):
     "Normalize `attn` over real tokens; uniform over real tokens where it sums to 0; zeros if no real tokens."
     p = attn.detach().float() * real
@@ -188,7 +188,7 @@ def _attention_distribution(attn, real):
     u = real / real.sum(-1, keepdim=True).clamp_min(1)
     return torch.where(s > 0, p / s.clamp_min(torch.finfo(p.dtype).tiny), u)
 
-# %% ../nbs/01_mixup.ipynb #405ff054
+# %% ../nbs/01_mixup.ipynb #65b301aa
 def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
                                attn_a:Tensor, # (B,T) non-negative [CLS]-to-token attention of `a`
                                attn_b:Tensor, # (B,T) non-negative [CLS]-to-token attention of `b`
@@ -215,7 +215,7 @@ def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
     weight = torch.where(tot > 0, ka / tot.clamp_min(torch.finfo(tot.dtype).tiny), l[:, 0])
     return w, weight, pa, pb
 
-# %% ../nbs/01_mixup.ipynb #d904bf5c
+# %% ../nbs/01_mixup.ipynb #4119347b
 def attentionmix(a:Tensor, # first examples' token states (B,T,D) float
                  b:Tensor, # partners' token states, same shape and dtype
                  lam:Tensor, # (B,) coefficients in [0,1]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from fastcore.basics import patch
+
 import torch
 from torch import Tensor, nn
 from .mixup import mix, union_mask, soft_targets, soft_cross_entropy
@@ -19,16 +21,11 @@ from .names import METHODS, SITES, SITE_METHODS, check_site_method
 from .weights import resolve_model
 
 # %% auto #0
-__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids', 'content_mask',
-           'union_4d', 'Mixer', 'mixed_loss', 'load_classifier', 'families_markdown']
+__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids',
+           'structural_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss', 'load_classifier',
+           'families_markdown']
 
 # %% ../nbs/03_model.ipynb #7a1f7ec7
-_BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")
-
-def _get(obj, path:str):
-    for a in path.split("."): obj = getattr(obj, a, None)
-    return obj
-
 @dataclass
 class ModelParts:
     "The modules a mixing site hooks into, found by their role, and the sites this family cannot offer."
@@ -41,7 +38,9 @@ class ModelParts:
     position_pad: int|None = None  # padding_idx when positions are derived from input ids (RoBERTa, MPNet...)
     decoder: bool = False          # the head reads the last real token (GPT-2, Llama...)
     refused: dict|None = None      # site or method -> why this family cannot offer it
+    saliency_at: nn.Module|None = None  # whose output enters the first block: where SSMix takes its saliency
 
+# %% ../nbs/03_model.ipynb #c93d2ce8
 def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
     "(encoder, pooler, reason) hook points of the classification head, by its structure."
     pool, clf = getattr(base, "pooler", None), getattr(model, "classifier", None)
@@ -60,6 +59,13 @@ def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
         return ("last_token", model.score), None, ("a decoder head has no dense layer and activation: its last-token "
                                                    "features enter the classifier directly; use site encoder")
     return None, None, "its classification head has no pooled vector this package knows (add_pooling_layer=False?)"
+
+# %% ../nbs/03_model.ipynb #e20056b9
+_BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")
+
+def _get(obj, path:str):
+    for a in path.split("."): obj = getattr(obj, a, None)
+    return obj
 
 def find_parts(model:nn.Module) -> ModelParts:
     "Locate the input embeddings, encoder blocks and head hook points of a Hugging Face sequence classifier."
@@ -82,14 +88,16 @@ def find_parts(model:nn.Module) -> ModelParts:
     refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
     if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
                                            "position 0, and a decoder's first token attends only to itself")
-    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused)
-
+    drop = getattr(base, "drop", None)   # GPT-2: dropout of word + position embeddings, the first block's input
+    entering = emb if isinstance(emb, nn.Module) else drop if isinstance(drop, nn.Module) else get_emb()
+    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused, entering)
 
 # %% ../nbs/03_model.ipynb #a1cdae03
 def default_mix_layers(num_layers:int) -> tuple[int, ...]:
     "TMix's {7, 9, 12} of 12 layers, scaled to `num_layers` (1-based layer numbers)."
     return tuple(sorted({max(1, min(num_layers, int(f*num_layers/12 + 0.5))) for f in (7, 9, 12)}))
 
+# %% ../nbs/03_model.ipynb #dd72e3c2
 def default_special_ids(config) -> list[int]:
     "Token ids of the special tokens named in a model config (pad, bos, eos, cls, sep), where present."
     ids = []
@@ -98,14 +106,25 @@ def default_special_ids(config) -> list[int]:
         ids += [i for i in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(i, int) and i not in ids]
     return ids
 
+# %% ../nbs/03_model.ipynb #a334df28
+def structural_special_ids(tokenizer) -> list[int]:
+    "Ids of the tokens that only structure a sequence: [CLS], [SEP], <s>, </s>, bos, eos, padding. Not [UNK] or [MASK]."
+    ids = []
+    for k in ("cls_token_id", "sep_token_id", "bos_token_id", "eos_token_id", "pad_token_id"):
+        v = getattr(tokenizer, k, None)
+        if isinstance(v, int) and v not in ids: ids.append(v)
+    return ids
+
+# %% ../nbs/03_model.ipynb #e3756ebb
 def content_mask(input_ids:Tensor, # (B,T) token ids
                  mask:Tensor, # (B,T) attention mask, 1 = real token
-                 special_ids:Sequence[int], # ids that are not content ([CLS], [SEP], <s>, </s>, padding...)
+                 special_ids:Sequence[int], # structural ids, not content: `structural_special_ids(tokenizer)`
                 ) -> Tensor: # (B,T) like `mask`: 1 = a real token that is not a special token
     "Mask of the real, non-special tokens of a batch."
     sp = torch.as_tensor(list(special_ids), dtype=input_ids.dtype, device=input_ids.device)
     return ((mask != 0) & ~torch.isin(input_ids, sp)).to(mask.dtype)
 
+# %% ../nbs/03_model.ipynb #38743c3a
 def union_4d(m:Tensor, # a layer's attention mask: (B,T) or (B,1,Tq,Tk), bool, int or additive float
              perm:Tensor, # (B,) partner index
             ) -> Tensor: # the mask of the mixed pair, same shape and dtype
@@ -121,22 +140,7 @@ def union_4d(m:Tensor, # a layer's attention mask: (B,T) or (B,1,Tq,Tk), bool, i
             if extra.any(): out = out.masked_fill(extra, 0 if m.dtype.is_floating_point else 1)
     return out
 
-
 # %% ../nbs/03_model.ipynb #5e1f0a02
-PROBED = "_embeddings_mixup_probed"   # model attribute: AttentionMix probed it once with every block
-
-@dataclass
-class _Step:
-    lam: Tensor
-    perm: Tensor
-    layer: int|None = None          # 1-based k for the layer site
-    generator: torch.Generator|None = None
-    mask: Tensor|None = None        # (B,T) attention mask of the unmixed batch
-    content: Tensor|None = None     # (B,T) real, non-special tokens of the unmixed batch
-    attn: Tensor|None = None        # (B,T) [CLS] attention (AttentionMix)
-    weight: Tensor|None = None      # (B,) label weight, set by the hook that mixed
-    calls: int = 0                  # encoder blocks run so far in this forward pass
-
 class Mixer:
     "Mix pairs of examples inside `model` at `site` with `method`; hooks act only during `__call__`."
     def __init__(self, model:nn.Module, # a Hugging Face sequence classifier (see `find_parts` for the families)
@@ -144,7 +148,7 @@ class Mixer:
                  layers:tuple[int, ...]|None=None, # candidate k for site 'layer' (1-based); None: `default_mix_layers`
                  head_reduce:str="mean", # AttentionMix: reduce heads by 'mean' or 'max'
                  attn_layer:int|None=None, # AttentionMix: 1-based layer of the [CLS] attention; None: min(k+1, L)
-                 special_ids:Sequence[int]|None=None, # non-content ids (tokenizer.all_special_ids); None: from config
+                 special_ids:Sequence[int]|None=None, # `structural_special_ids(tokenizer)`; None: the config's
                  ssmix_ratio:float=0.1, # SSMix: share of each segment of `a` replaced (clovaai/ssmix: 10%)
                 ):
         check_site_method(site, method)
@@ -171,179 +175,225 @@ class Mixer:
         self._content_kw = "content_a" in inspect.signature(mix).parameters
         if method != "ssmix": self._install(site)   # SSMix edits the input ids: no hook
 
-    def _install(self, site:str):
-        p, add = self.parts, self.handles.append
-        if site == "embed": add(p.word_embeddings.register_forward_hook(self._out_hook))
-        elif site == "layer":
-            for b in p.blocks:
-                add(b.register_forward_pre_hook(self._block_pre_hook, with_kwargs=True))
-                add(b.register_forward_hook(self._block_hook))
-        else:
-            kind, mod = p.encoder if site == "encoder" else p.pooler
-            if kind == "post": add(mod.register_forward_hook(self._out_hook))
-            elif kind == "last_token": add(mod.register_forward_pre_hook(self._last_token_hook))
-            else: add(mod.register_forward_pre_hook(self._pre_hook(kind == "pre_seq")))
-
-    def remove(self):
-        "Take every hook off the model (it is then exactly the plain model)."
-        for h in self.handles: h.remove()
-        self.handles = []
-
-    # --- the hooks ---
-    def _mix(self, a:Tensor) -> Tensor:
-        s = self.step
-        b = a[s.perm]
-        kw = {}
-        if self.method in ("stitchup", "attentionmix") and s.mask is not None and a.dim() == 3:
-            kw = dict(mask_a=s.mask, mask_b=s.mask[s.perm])
-            if self._content_kw and s.content is not None: kw.update(content_a=s.content, content_b=s.content[s.perm])
-        if self.method == "attentionmix": kw.update(attn_a=s.attn, attn_b=s.attn[s.perm])
-        res = mix(self.method, a, b, s.lam, generator=s.generator, **kw)
-        s.weight = res.weight
-        return res.mixed
-
-    def _out_hook(self, mod, args, out):
-        return self._mix(out) if self.step is not None else None
-
-    def _pre_hook(self, first_token:bool):
-        def fn(mod, args):
-            if self.step is None: return None
-            h = args[0]
-            if not first_token: return (self._mix(h),) + tuple(args[1:])
-            return (torch.cat([self._mix(h[:, 0])[:, None], h[:, 1:]], 1),) + tuple(args[1:])
-        return fn
-
-    def _last_token_hook(self, mod, args):
-        "Decoders: mix the features at each example's last real token, written where the head reads the first's."
-        if self.step is None: return None
-        h, s = args[0], self.step
-        pos = torch.arange(h.shape[1], device=h.device)
-        last = (pos * (s.mask != 0)).argmax(-1)                 # the head's own rule, on the attention mask
-        rows = torch.arange(h.shape[0], device=h.device)
-        h = h.index_put((rows, last), self._mix(h[rows, last]))
-        return (h,) + tuple(args[1:])
-
-    def _block_hook(self, mod, args, out):
-        s = self.step
-        if s is None or s.layer != s.calls: return None
-        if isinstance(out, tuple): return (self._mix(out[0]),) + out[1:]
-        return self._mix(out)
-
-    def _block_pre_hook(self, mod, args, kwargs):
-        "Count the blocks run; after block k, give every attention mask the union of the pair."
-        s = self.step
-        if s is None: return None
-        s.calls += 1
-        if s.layer is None or s.calls <= s.layer: return None
-        h = args[0] if args else kwargs["hidden_states"]
-        B, T = h.shape[:2]
-        def is_mask(v, named):
-            return (torch.is_tensor(v) and v.shape[0] == B and v.shape[-1] == T and
-                    ((v.ndim == 4 and v.shape[1] == 1) or (named and v.ndim == 2)))
-        args = tuple(union_4d(v, s.perm) if i and is_mask(v, i == 1) else v for i, v in enumerate(args))
-        kwargs = {k: union_4d(v, s.perm) if is_mask(v, "mask" in k) else v for k, v in kwargs.items()}
-        return args, kwargs
-
-    def attention_layer(self, k:int=0) -> int:
-        "1-based layer whose [CLS] attention AttentionMix uses when mixing after block `k` (0 = embed site)."
-        return self.attn_layer or min(k + 1, self.parts.num_layers)
-
-    @contextmanager
-    def _first_blocks(self, j:int):
-        """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
-        A model's first probe runs every block, so the hooks transformers installs on first use (output capture) reach
-        all; the model remembers it, so a new mixer on it (one per step, say) cuts from its first probe.
-        Yields the number of block calls the probe makes."""
-        base = getattr(self.model, "base_model", self.model)
-        owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
-                           if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
-        full = getattr(owner, name)
-        whole = len(full) != self.parts.num_layers or not getattr(self.model, PROBED, False)   # ALBERT: shared block
-        setattr(self.model, PROBED, True)
-        if whole: yield self.parts.num_layers; return
-        setattr(owner, name, nn.ModuleList(list(full)[:j]))
-        try: yield j
-        finally: setattr(owner, name, full)
-
-    def _probe_attention(self, inputs:dict, j:int) -> Tensor:
-        "[CLS]-to-token attention (B,T) of layer `j` on the clean batch: eval mode, eager, no gradient, blocks 1..j."
-        m, step = self.model, self.step
-        modes = [(x, x.training) for x in m.modules()]
-        impl = getattr(m.config, "_attn_implementation", None)
-        self.step = None   # the probe must not mix
-        try:
-            m.eval()
-            if impl not in (None, "eager"): m.set_attn_implementation("eager")
-            with torch.no_grad(), self._first_blocks(j) as calls: att = m(**inputs, output_attentions=True).attentions
-        finally:
-            if impl not in (None, "eager"): m.set_attn_implementation(impl)
-            for x, t in modes: x.training = t
-            self.step = step
-        if not att: raise RuntimeError(f"{type(m).__name__} gave no attentions; AttentionMix needs output_attentions")
-        per = max(1, len(att) // calls)   # attentions per block call: ALBERT with inner_group_num > 1 has several
-        p = att[(j - 1) * per][:, :, 0, :].float()             # (B,H,T) the first token's attention
-        p = p.mean(1) if self.head_reduce == "mean" else p.amax(1)
-        p = p * (step.mask != 0)
-        return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
-
-    def _embed_inputs(self, inputs:dict) -> dict:
-        "Inputs of the mixed batch at the embed site: union mask; positions and segments that fit the partner's tokens."
-        s, mask = self.step, inputs["attention_mask"]
-        u = union_mask(mask, mask[s.perm])
-        out = {**inputs, "attention_mask": u}
-        if "token_type_ids" in inputs:   # a's segment where a is real, else the partner's
-            tt = inputs["token_type_ids"]
-            out["token_type_ids"] = torch.where(mask != 0, tt, tt[s.perm])
-        if self.parts.position_pad is not None and inputs.get("position_ids") is None:   # RoBERTa-style positions
-            r = (u != 0).long()
-            out["position_ids"] = torch.cumsum(r, 1) * r + self.parts.position_pad
-        return out
-
-    def __call__(self, inputs:dict, # input_ids, attention_mask (and token_type_ids); no labels
-                 lam:Tensor, # (B,) coefficients from `sample_lam`
-                 perm:Tensor, # (B,) partner index from `sample_pairs`
-                 generator:torch.Generator|None=None, # draws k (layer site) and stitchup's choices
-                 forward=None, # callable for the forward pass (e.g. an Accelerate-wrapped model); default: the model
-                 labels:Tensor|None=None, # (B,) classes: SSMix's saliency needs them
-                ) -> tuple[Tensor, Tensor]:
-        "Logits of the mixed batch and each first example's label weight (B,) (SSMix: clean logits in `clean_logits`)."
-        forward = forward or self.model
-        B = inputs["input_ids"].shape[0]
-        if self.site == "none":
-            return forward(**inputs).logits, torch.ones(B, device=inputs["input_ids"].device)
-        mask = inputs["attention_mask"]
-        self.step = s = _Step(lam=lam.to(mask.device), perm=perm.to(mask.device), generator=generator, mask=mask,
-                              content=content_mask(inputs["input_ids"], mask, self.special_ids))
-        try:
-            if self.method == "ssmix": return self._ssmix(inputs, labels, forward)
-            if self.site == "layer":
-                s.layer = self.layers[int(torch.randint(len(self.layers), (1,), generator=generator))]
-            if self.method == "attentionmix":
-                s.attn = self._probe_attention(inputs, self.attention_layer(s.layer or 0))
-            if self.site == "embed": inputs = self._embed_inputs(inputs)
-            logits = forward(**inputs).logits
-            if s.weight is None:
-                raise RuntimeError(f"the {self.site} hook did not run: is this model's forward the standard one?")
-            return logits, s.weight
-        finally:
-            self.step = None
-
-    def _ssmix(self, inputs:dict, labels:Tensor|None, forward) -> tuple[Tensor, Tensor]:
-        "SSMix (`ssmix.ssmix_forward`): a's least salient spans take b's most salient; keeps the clean logits."
-        if labels is None:
-            raise ValueError("method 'ssmix' needs the batch's labels: mixer(inputs, lam, perm, labels=labels)")
-        s = self.step
-        out = ssmix_forward(lambda **kw: forward(**kw).logits, self.model.get_input_embeddings(), inputs, labels,
-                            s.perm, s.content, self.ssmix_ratio)
-        self.clean_logits = out.clean_logits
-        return out.logits, out.weight
-
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.remove()
     def __repr__(self):
         layers = f", layers={self.layers}" if self.site == "layer" else ""
         return f"Mixer(site={self.site!r}, method={self.method!r}{layers})"
 
+# %% ../nbs/03_model.ipynb #03b9da34
+@dataclass
+class _Step:
+    lam: Tensor
+    perm: Tensor
+    layer: int|None = None          # 1-based k for the layer site
+    generator: torch.Generator|None = None
+    mask: Tensor|None = None        # (B,T) attention mask of the unmixed batch
+    content: Tensor|None = None     # (B,T) real, non-special tokens of the unmixed batch
+    attn: Tensor|None = None        # (B,T) [CLS] attention (AttentionMix)
+    weight: Tensor|None = None      # (B,) label weight, set by the hook that mixed
+    calls: int = 0                  # encoder blocks run so far in this forward pass
+
+# %% ../nbs/03_model.ipynb #dc7a1b35
+@patch
+def _mix(self:Mixer, a:Tensor) -> Tensor:
+    "Mix `a` (B,...) with its partners `a[perm]` by the step's method; record the label weight in the step."
+    s = self.step
+    b = a[s.perm]
+    kw = {}
+    if self.method in ("stitchup", "attentionmix") and s.mask is not None and a.dim() == 3:
+        kw = dict(mask_a=s.mask, mask_b=s.mask[s.perm])
+        if self._content_kw and s.content is not None: kw.update(content_a=s.content, content_b=s.content[s.perm])
+    if self.method == "attentionmix": kw.update(attn_a=s.attn, attn_b=s.attn[s.perm])
+    res = mix(self.method, a, b, s.lam, generator=s.generator, **kw)
+    s.weight = res.weight
+    return res.mixed
+
+# %% ../nbs/03_model.ipynb #a4b532cf
+@patch
+def _out_hook(self:Mixer, mod, args, out):
+    return self._mix(out) if self.step is not None else None
+
+# %% ../nbs/03_model.ipynb #469edd98
+@patch
+def _embed_inputs(self:Mixer, inputs:dict) -> dict:
+    "Inputs of the mixed batch at the embed site: union mask; positions and segments that fit the partner's tokens."
+    s, mask = self.step, inputs["attention_mask"]
+    u = union_mask(mask, mask[s.perm])
+    out = {**inputs, "attention_mask": u}
+    if "token_type_ids" in inputs:   # a's segment where a is real, else the partner's
+        tt = inputs["token_type_ids"]
+        out["token_type_ids"] = torch.where(mask != 0, tt, tt[s.perm])
+    if self.parts.position_pad is not None and inputs.get("position_ids") is None:   # RoBERTa-style positions
+        r = (u != 0).long()
+        out["position_ids"] = torch.cumsum(r, 1) * r + self.parts.position_pad
+    return out
+
+# %% ../nbs/03_model.ipynb #271a0690
+@patch
+def _pre_hook(self:Mixer, first_token:bool):
+    def fn(mod, args):
+        if self.step is None: return None
+        h = args[0]
+        if not first_token: return (self._mix(h),) + tuple(args[1:])
+        return (torch.cat([self._mix(h[:, 0])[:, None], h[:, 1:]], 1),) + tuple(args[1:])
+    return fn
+
+# %% ../nbs/03_model.ipynb #d1351291
+@patch
+def _last_token_hook(self:Mixer, mod, args):
+    "Decoders: mix the features at each example's last real token, written where the head reads the first's."
+    if self.step is None: return None
+    h, s = args[0], self.step
+    pos = torch.arange(h.shape[1], device=h.device)
+    last = (pos * (s.mask != 0)).argmax(-1)                 # the head's own rule, on the attention mask
+    rows = torch.arange(h.shape[0], device=h.device)
+    h = h.index_put((rows, last), self._mix(h[rows, last]))
+    return (h,) + tuple(args[1:])
+
+# %% ../nbs/03_model.ipynb #35d98af9
+@patch
+def _block_hook(self:Mixer, mod, args, out):
+    s = self.step
+    if s is None or s.layer != s.calls: return None
+    if isinstance(out, tuple): return (self._mix(out[0]),) + out[1:]
+    return self._mix(out)
+
+# %% ../nbs/03_model.ipynb #024fd3e4
+@patch
+def _block_pre_hook(self:Mixer, mod, args, kwargs):
+    "Count the blocks run; after block k, give every attention mask the union of the pair."
+    s = self.step
+    if s is None: return None
+    s.calls += 1
+    if s.layer is None or s.calls <= s.layer: return None
+    h = args[0] if args else kwargs["hidden_states"]
+    B, T = h.shape[:2]
+    def is_mask(v, named):
+        return (torch.is_tensor(v) and v.shape[0] == B and v.shape[-1] == T and
+                ((v.ndim == 4 and v.shape[1] == 1) or (named and v.ndim == 2)))
+    args = tuple(union_4d(v, s.perm) if i and is_mask(v, i == 1) else v for i, v in enumerate(args))
+    kwargs = {k: union_4d(v, s.perm) if is_mask(v, "mask" in k) else v for k, v in kwargs.items()}
+    return args, kwargs
+
+# %% ../nbs/03_model.ipynb #bd20f7db
+@patch
+def _install(self:Mixer, site:str):
+    p, add = self.parts, self.handles.append
+    if site == "embed": add(p.word_embeddings.register_forward_hook(self._out_hook))
+    elif site == "layer":
+        for b in p.blocks:
+            add(b.register_forward_pre_hook(self._block_pre_hook, with_kwargs=True))
+            add(b.register_forward_hook(self._block_hook))
+    else:
+        kind, mod = p.encoder if site == "encoder" else p.pooler
+        if kind == "post": add(mod.register_forward_hook(self._out_hook))
+        elif kind == "last_token": add(mod.register_forward_pre_hook(self._last_token_hook))
+        else: add(mod.register_forward_pre_hook(self._pre_hook(kind == "pre_seq")))
+
+# %% ../nbs/03_model.ipynb #1a6645f2
+@patch
+def remove(self:Mixer):
+    "Take every hook off the model (it is then exactly the plain model)."
+    for h in self.handles: h.remove()
+    self.handles = []
+
+@patch
+def __enter__(self:Mixer): return self
+
+@patch
+def __exit__(self:Mixer, *exc): self.remove()
+
+# %% ../nbs/03_model.ipynb #1a3e2227
+@patch
+def attention_layer(self:Mixer, k:int=0) -> int:
+    "1-based layer whose [CLS] attention AttentionMix uses when mixing after block `k` (0 = embed site)."
+    return self.attn_layer or min(k + 1, self.parts.num_layers)
+
+# %% ../nbs/03_model.ipynb #1e9b2809
+PROBED = "_embeddings_mixup_probed"   # model attribute: AttentionMix probed it once with every block
+
+@patch
+@contextmanager
+def _first_blocks(self:Mixer, j:int):
+    """While the probe runs, the model holds blocks 1..j only: later blocks cannot change layer j's attention.
+    A model's first probe runs every block, so the hooks transformers installs on first use (output capture) reach
+    all; the model remembers it, so a new mixer on it (one per step, say) cuts from its first probe.
+    Yields the number of block calls the probe makes."""
+    base = getattr(self.model, "base_model", self.model)
+    owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
+                       if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
+    full = getattr(owner, name)
+    whole = len(full) != self.parts.num_layers or not getattr(self.model, PROBED, False)   # ALBERT: shared block
+    setattr(self.model, PROBED, True)
+    if whole: yield self.parts.num_layers; return
+    setattr(owner, name, nn.ModuleList(list(full)[:j]))
+    try: yield j
+    finally: setattr(owner, name, full)
+
+# %% ../nbs/03_model.ipynb #c95b5e00
+@patch
+def _probe_attention(self:Mixer, inputs:dict, j:int) -> Tensor:
+    "[CLS]-to-token attention (B,T) of layer `j` on the clean batch: eval mode, eager, no gradient, blocks 1..j."
+    m, step = self.model, self.step
+    modes = [(x, x.training) for x in m.modules()]
+    impl = getattr(m.config, "_attn_implementation", None)
+    self.step = None   # the probe must not mix
+    try:
+        m.eval()
+        if impl not in (None, "eager"): m.set_attn_implementation("eager")
+        with torch.no_grad(), self._first_blocks(j) as calls: att = m(**inputs, output_attentions=True).attentions
+    finally:
+        if impl not in (None, "eager"): m.set_attn_implementation(impl)
+        for x, t in modes: x.training = t
+        self.step = step
+    if not att: raise RuntimeError(f"{type(m).__name__} gave no attentions; AttentionMix needs output_attentions")
+    per = max(1, len(att) // calls)   # attentions per block call: ALBERT with inner_group_num > 1 has several
+    p = att[(j - 1) * per][:, :, 0, :].float()             # (B,H,T) the first token's attention
+    p = p.mean(1) if self.head_reduce == "mean" else p.amax(1)
+    p = p * (step.mask != 0)
+    return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
+
+# %% ../nbs/03_model.ipynb #1fb08e3f
+@patch
+def __call__(self:Mixer, inputs:dict, # input_ids, attention_mask (and token_type_ids); no labels
+             lam:Tensor, # (B,) coefficients from `sample_lam`
+             perm:Tensor, # (B,) partner index from `sample_pairs`
+             generator:torch.Generator|None=None, # draws k (layer site) and stitchup's choices
+             forward=None, # callable for the forward pass (e.g. an Accelerate-wrapped model); default: the model
+             labels:Tensor|None=None, # (B,) classes: SSMix's saliency needs them
+            ) -> tuple[Tensor, Tensor]:
+    "Logits of the mixed batch and each first example's label weight (B,) (SSMix: clean logits in `clean_logits`)."
+    forward = forward or self.model
+    B = inputs["input_ids"].shape[0]
+    if self.site == "none":
+        return forward(**inputs).logits, torch.ones(B, device=inputs["input_ids"].device)
+    mask = inputs["attention_mask"]
+    self.step = s = _Step(lam=lam.to(mask.device), perm=perm.to(mask.device), generator=generator, mask=mask,
+                          content=content_mask(inputs["input_ids"], mask, self.special_ids))
+    try:
+        if self.method == "ssmix": return self._ssmix(inputs, labels, forward)
+        if self.site == "layer":
+            s.layer = self.layers[int(torch.randint(len(self.layers), (1,), generator=generator))]
+        if self.method == "attentionmix":
+            s.attn = self._probe_attention(inputs, self.attention_layer(s.layer or 0))
+        if self.site == "embed": inputs = self._embed_inputs(inputs)
+        logits = forward(**inputs).logits
+        if s.weight is None:
+            raise RuntimeError(f"the {self.site} hook did not run: is this model's forward the standard one?")
+        return logits, s.weight
+    finally:
+        self.step = None
+
+# %% ../nbs/03_model.ipynb #270d5898
+@patch
+def _ssmix(self:Mixer, inputs:dict, labels:Tensor|None, forward) -> tuple[Tensor, Tensor]:
+    "SSMix (`ssmix.ssmix_forward`): a's least salient spans take b's most salient; keeps the clean logits."
+    if labels is None:
+        raise ValueError("method 'ssmix' needs the batch's labels: mixer(inputs, lam, perm, labels=labels)")
+    s = self.step
+    out = ssmix_forward(lambda **kw: forward(**kw).logits, self.parts.saliency_at, inputs, labels,
+                        s.perm, s.content, self.ssmix_ratio)
+    self.clean_logits = out.clean_logits
+    return out.logits, out.weight
 
 # %% ../nbs/03_model.ipynb #5e1f0a12
 def mixed_loss(mixer:Mixer, # the run's mixer (site none: the plain loss)

@@ -720,7 +720,7 @@ def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.c
                     grids:Sequence[str|Path], # grid files: every (dataset, variant, seed) they list is planned
                    ) -> list[str]:
     "The planned rows still short of seeds in `table`, as `dataset `variant` (seeds …)`; empty when the grids are done."
-    from embeddings_mixup.sweep import expand, load_grid
+    from embeddings_mixup.grids import expand, load_grid
     have = {(r.dataset, r.variant): {int(s) for s in str(r.seeds).split(",") if s.strip()} for r in table.itertuples()}
     planned = {}
     for g in grids:

@@ -33,6 +33,7 @@ def span_length(n:int, # content tokens of the segment of `a` (clovaai/ssmix: `l
         raise ValueError(f"ratio must be in (0,1], got {ratio!r}")
     return max(int(n * ratio), 1)
 
+# %% ../nbs/02_ssmix.ipynb #337fe14f
 def salient_window(saliency:Tensor, # (n,) saliency of one segment's content tokens, in order
                    size:int, # window length, 1 <= size <= n
                    most:bool, # True: the most salient window; False: the least salient
@@ -49,6 +50,7 @@ class SSMixPlan(NamedTuple):
     source: Tensor  # (B,T) int64: position in `b` whose token replaces a's token here; -1 = keep a's token
     weight: Tensor  # (B,) float32: 1 - replaced / content tokens of `a` (1 where nothing was replaced)
 
+# %% ../nbs/02_ssmix.ipynb #b92fc64c
 def ssmix_plan(sal_a:Tensor, # (B,T) saliency of the tokens of `a`
                sal_b:Tensor, # (B,T) saliency of the tokens of the partners `b`
                content_a:Tensor, # (B,T) 1 = content token of `a` (real and not special)
@@ -91,7 +93,7 @@ def ssmix_replace(ids_a:Tensor, # (B,T) token ids of `a`
 
 # %% ../nbs/02_ssmix.ipynb #4a249d90
 def token_saliency(forward:Callable, # forward(**inputs) -> (B,C) logits, e.g. `lambda **kw: model(**kw).logits`
-                   embeddings:nn.Module, # the input-embedding module, `model.get_input_embeddings()`
+                   embeddings:nn.Module, # differentiated at its output: `find_parts(model).saliency_at`
                    inputs:dict, # input_ids, attention_mask (and token_type_ids) of the batch
                    labels:Tensor, # (B,) int64 class of each example
                    keep_graph:bool=True, # keep the graph so that a loss on the returned logits can be backpropagated
@@ -121,8 +123,9 @@ class SSMixOutput(NamedTuple):
     clean_logits: Tensor  # (B,C) logits of the clean batch, from the saliency pass (graph kept)
     input_ids: Tensor     # (B,T) the mixed token ids
 
+# %% ../nbs/02_ssmix.ipynb #56e7ec8b
 def ssmix_forward(forward:Callable, # forward(**inputs) -> (B,C) logits
-                  embeddings:nn.Module, # `model.get_input_embeddings()`
+                  embeddings:nn.Module, # where the saliency is taken: `find_parts(model).saliency_at`
                   inputs:dict, # input_ids, attention_mask (and token_type_ids), (B,T) each
                   labels:Tensor, # (B,) int64 classes
                   perm:Tensor, # (B,) partner index of each example (`sample_pairs`)

@@ -20,7 +20,7 @@ from .data import load_data
 from .git import head_commit
 from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
-from .model import Mixer, load_classifier, mixed_loss
+from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
 from .stats import save_predictions
 
 # %% auto #0
@@ -236,7 +236,7 @@ def setup(config:TrainConfig|dict, # the run's parameters
     if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None
     mixer = Mixer(model, cfg.site, cfg.method, layers=layers, head_reduce=cfg.head_reduce, attn_layer=cfg.attn_layer,
-                  special_ids=tok.all_special_ids, ssmix_ratio=cfg.ssmix_ratio)
+                  special_ids=structural_special_ids(tok), ssmix_ratio=cfg.ssmix_ratio)
     opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
     # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts the
     # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes;

@@ -8,11 +8,12 @@ from dataclasses import asdict
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from transformers import Trainer
 
 from .batching import tokenize
 from .mixup import sample_lam, sample_pairs
-from .model import Mixer, mixed_loss
+from .model import Mixer, mixed_loss, structural_special_ids
 from .config import ConfigError, TrainConfig
 from .names import MIX_KEYS
 from .train import classification_metrics
@@ -31,6 +32,7 @@ def trainer_dataset(dd, # a `DatasetDict` from `load_data` (text, [text_pair], l
     return DatasetDict({s: Dataset.from_dict({k: v for k, v in cols.items() if k != "length"})
                         for s, cols in enc.items()})
 
+# %% ../nbs/09_trainer.ipynb #9997465e
 def trainer_metrics(eval_pred) -> dict[str, float]:
     "`compute_metrics` for a `Trainer`: accuracy, precision, recall, f1 as `classification_metrics` computes them."
     logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -38,7 +40,7 @@ def trainer_metrics(eval_pred) -> dict[str, float]:
     m = classification_metrics(logits, labels)
     return {k: v for k, v in m.items() if k != "loss"}   # Trainer reports its own eval_loss
 
-# %% ../nbs/09_trainer.ipynb #b0666154
+# %% ../nbs/09_trainer.ipynb #680109a1
 def mixing_seed(seed:int, # the run's mixing seed
                 process_index:int=0, # rank of this process
                 step:int=0, # optimizer steps done (`state.global_step`)
@@ -48,6 +50,7 @@ def mixing_seed(seed:int, # the run's mixing seed
     state = np.random.SeedSequence([seed, process_index, step, micro]).generate_state(1, np.uint64)[0]
     return int(state >> np.uint64(1))
 
+# %% ../nbs/09_trainer.ipynb #48cd0431
 MIX_PARAMS = (*MIX_KEYS, "label_smoothing", "seed")   # what MixupTrainer takes as keywords
 _DEFAULTS = TrainConfig()
 
@@ -57,6 +60,7 @@ def mix_kwargs(config:TrainConfig|dict, # a run's parameters
     d = asdict(config) if isinstance(config, TrainConfig) else dict(config)
     return {k: d[k] for k in MIX_PARAMS if k in d}
 
+# %% ../nbs/09_trainer.ipynb #9416a2cc
 class MixupTrainer(Trainer):
     "A `transformers.Trainer` that mixes pairs of training examples at `site` with `method`; evaluation is never mixed."
     loss_is_scaled_for_ga = False   # trap 2: the loss is a per-batch mean; Trainer divides it by the accumulation steps
@@ -98,62 +102,87 @@ class MixupTrainer(Trainer):
         self._reset_lam_stats()
         if self.model is not None: self._current_mixer()   # an unsupported model or site fails here, not at step 1
 
-    def train(self, *args, **kwargs):
-        "`Trainer.train`, with the micro-batch count and the lam statistics reset."
-        self._last_step, self._micro = None, 0
-        self._reset_lam_stats()
-        return super().train(*args, **kwargs)
-
-    def _current_mixer(self) -> Mixer:
-        "The `Mixer` on `self.model` (rebuilt when `model_init` made a new model)."
-        if self.mixer is None or self.mixer.model is not self.model:
-            if self.mixer is not None: self.mixer.remove()
-            m = self.mix
-            layers = tuple(m["mix_layers"]) if m["mix_layers"] else None
-            self.mixer = Mixer(self.model, m["site"], m["method"], layers=layers, head_reduce=m["head_reduce"],
-                               **self.mixer_kwargs)
-        return self.mixer
-
-    def mixing_generator(self) -> torch.Generator:
-        "A generator for this micro-batch, seeded from (seed, process, optimizer step, micro-batch): see `mixing_seed`."
-        step = self.state.global_step
-        self._micro = self._micro + 1 if step == self._last_step else 0
-        self._last_step = step
-        return torch.Generator().manual_seed(mixing_seed(self.mix["seed"], self.args.process_index, step, self._micro))
-
-    def mixes(self, model) -> bool:
-        "Trap 1: `prediction_step` calls `compute_loss` too; mix only when the model is in training mode."
-        return model.training
-
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        "Training: soft-target cross-entropy of the mixed batch (a per-batch mean). Evaluation: Trainer's plain loss."
-        if not self.mixes(model):
-            return super().compute_loss(model, inputs, return_outputs=return_outputs,
-                                        num_items_in_batch=num_items_in_batch)
-        m, inputs = self.mix, dict(inputs)
-        if "labels" not in inputs:
-            raise ValueError("MixupTrainer trains a classifier: every training batch needs `labels` (class ids); "
-                             "see `trainer_dataset`.")
-        if "attention_mask" not in inputs and m["site"] != "none":
-            raise ValueError("mixing needs the batch's attention_mask: pad with DataCollatorWithPadding(tokenizer).")
-        labels, gen = inputs.pop("labels"), self.mixing_generator()
-        B, C = labels.shape[0], self.model.config.num_labels
-        lam = sample_lam(B, m["lam_dist"], m["lam_mean"], m["lam_std"], m["alpha"], m["lam_max"], m["lam_per_example"],
-                         generator=gen)
-        perm = sample_pairs(B, m["pairing"], generator=gen)
-        loss, logits, weight = mixed_loss(self._current_mixer(), inputs, labels, lam, perm, C, gen, model,
-                                          m["label_smoothing"], m["clean_loss"])
-        self._lam_sum, self._n = self._lam_sum + lam.mean().item(), self._n + 1
-        self._weight_sum = self._weight_sum + weight.detach().float().mean()
-        return (loss, {"logits": logits}) if return_outputs else loss
-
     def _reset_lam_stats(self): self._lam_sum, self._weight_sum, self._n = 0.0, 0.0, 0
 
-    def log(self, logs:dict[str, float], *args, **kwargs) -> None:
-        "Trainer's log, plus `mix_lam` and `mix_weight`: mean lam and label weight of the batches since the last log."
-        if "loss" in logs and self.mix["site"] != "none":   # a training log: every process is here
-            s = torch.tensor([self._lam_sum, float(self._weight_sum), self._n], device=self.args.device)
-            if self.args.world_size > 1: s = self.accelerator.gather(s[None]).sum(0)
-            if s[2] > 0: logs["mix_lam"], logs["mix_weight"] = (s[0] / s[2]).item(), (s[1] / s[2]).item()
-            self._reset_lam_stats()
-        super().log(logs, *args, **kwargs)
+# %% ../nbs/09_trainer.ipynb #320cd72f
+@patch
+def _current_mixer(self:MixupTrainer) -> Mixer:
+    "The `Mixer` on `self.model` (rebuilt when `model_init` made a new model)."
+    if self.mixer is None or self.mixer.model is not self.model:
+        if self.mixer is not None: self.mixer.remove()
+        m = self.mix
+        layers = tuple(m["mix_layers"]) if m["mix_layers"] else None
+        kw = {"special_ids": self._special_ids(), **self.mixer_kwargs}
+        self.mixer = Mixer(self.model, m["site"], m["method"], layers=layers, head_reduce=m["head_reduce"], **kw)
+    return self.mixer
+
+@patch
+def _special_ids(self:MixupTrainer) -> list[int]|None:
+    "The tokenizer's structural ids, as `train` passes them; a clear error if a method needs them and has none."
+    if "special_ids" in self.mixer_kwargs: return self.mixer_kwargs["special_ids"]
+    tok = self.processing_class or getattr(self.data_collator, "tokenizer", None)
+    if tok is not None and hasattr(tok, "cls_token_id"): return structural_special_ids(tok)
+    m = self.mix
+    if m["method"] == "ssmix" or (m["method"] in ("stitchup", "attentionmix") and m["site"] in ("embed", "layer")):
+        raise ConfigError(f"method {m['method']!r} at site {m['site']!r} tells content tokens from [CLS]/[SEP] "
+                          "by the tokenizer: pass MixupTrainer(..., processing_class=tokenizer), or a "
+                          "DataCollatorWithPadding(tokenizer).")
+    return None
+
+# %% ../nbs/09_trainer.ipynb #a753cfe1
+@patch
+def mixing_generator(self:MixupTrainer) -> torch.Generator:
+    "A generator for this micro-batch, seeded from (seed, process, optimizer step, micro-batch): see `mixing_seed`."
+    step = self.state.global_step
+    self._micro = self._micro + 1 if step == self._last_step else 0
+    self._last_step = step
+    return torch.Generator().manual_seed(mixing_seed(self.mix["seed"], self.args.process_index, step, self._micro))
+
+# %% ../nbs/09_trainer.ipynb #8128f7de
+@patch
+def mixes(self:MixupTrainer, model) -> bool:
+    "Trap 1: `prediction_step` calls `compute_loss` too; mix only when the model is in training mode."
+    return model.training
+
+# %% ../nbs/09_trainer.ipynb #a6927342
+@patch
+def compute_loss(self:MixupTrainer, model, inputs, return_outputs=False, num_items_in_batch=None):
+    "Training: soft-target cross-entropy of the mixed batch (a per-batch mean). Evaluation: Trainer's plain loss."
+    if not self.mixes(model):
+        return super(MixupTrainer, self).compute_loss(model, inputs, return_outputs=return_outputs,
+                                                    num_items_in_batch=num_items_in_batch)
+    m, inputs = self.mix, dict(inputs)
+    if "labels" not in inputs:
+        raise ValueError("MixupTrainer trains a classifier: every training batch needs `labels` (class ids); "
+                         "see `trainer_dataset`.")
+    if "attention_mask" not in inputs and m["site"] != "none":
+        raise ValueError("mixing needs the batch's attention_mask: pad with DataCollatorWithPadding(tokenizer).")
+    labels, gen = inputs.pop("labels"), self.mixing_generator()
+    B, C = labels.shape[0], self.model.config.num_labels
+    lam = sample_lam(B, m["lam_dist"], m["lam_mean"], m["lam_std"], m["alpha"], m["lam_max"], m["lam_per_example"],
+                     generator=gen)
+    perm = sample_pairs(B, m["pairing"], generator=gen)
+    loss, logits, weight = mixed_loss(self._current_mixer(), inputs, labels, lam, perm, C, gen, model,
+                                      m["label_smoothing"], m["clean_loss"])
+    self._lam_sum, self._n = self._lam_sum + lam.mean().item(), self._n + 1
+    self._weight_sum = self._weight_sum + weight.detach().float().mean()
+    return (loss, {"logits": logits}) if return_outputs else loss
+
+# %% ../nbs/09_trainer.ipynb #b5d4277b
+@patch
+def log(self:MixupTrainer, logs:dict[str, float], *args, **kwargs) -> None:
+    "Trainer's log, plus `mix_lam` and `mix_weight`: mean lam and label weight of the batches since the last log."
+    if "loss" in logs and self.mix["site"] != "none":   # a training log: every process is here
+        s = torch.tensor([self._lam_sum, float(self._weight_sum), self._n], device=self.args.device)
+        if self.args.world_size > 1: s = self.accelerator.gather(s[None]).sum(0)
+        if s[2] > 0: logs["mix_lam"], logs["mix_weight"] = (s[0] / s[2]).item(), (s[1] / s[2]).item()
+        self._reset_lam_stats()
+    super(MixupTrainer, self).log(logs, *args, **kwargs)
+
+# %% ../nbs/09_trainer.ipynb #cdb69f33
+@patch
+def train(self:MixupTrainer, *args, **kwargs):
+    "`Trainer.train`, with the micro-batch count and the lam statistics reset."
+    self._last_step, self._micro = None, 0
+    self._reset_lam_stats()
+    return super(MixupTrainer, self).train(*args, **kwargs)

@@ -251,3 +251,27 @@ def test_albert_with_inner_groups():
             mx.step = None
             p = att[(j - 1) * 2][:, :, 0, :].float().mean(1)
             assert torch.equal(got, p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)), j
+
+# the families whose embeddings module feeds a projection before the first block (ALBERT, ELECTRA with a smaller
+# embedding size): SSMix's saliency point is the embeddings module's output, as clovaai/ssmix's BertEmbeddings output
+PROJECTED = {"albert", "electra"}
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_ssmix_saliency_is_taken_where_the_first_block_is_fed(family):
+    """By role, for every family: the module SSMix differentiates at (`ModelParts.saliency_at`) is the one whose output
+    enters the first block (BERT-like: the embeddings module, word + position + segment, LayerNorm, dropout; GPT-2: the
+    dropout after word + position; Llama: the token embeddings), not the word-embedding table."""
+    from embeddings_mixup.model import find_parts
+    model, b = build(family), batch(True)
+    parts = find_parts(model)
+    got, fed = [], []
+    h1 = parts.saliency_at.register_forward_hook(lambda m, a, o: got.append(o[0] if isinstance(o, tuple) else o))
+    h2 = parts.blocks[0].register_forward_pre_hook(
+        lambda m, a, kw: fed.append(a[0] if a else kw.get("hidden_states", next(iter(kw.values())))), with_kwargs=True)
+    try:
+        with torch.no_grad(): model(**b)
+    finally: h1.remove(); h2.remove()
+    assert got and fed
+    if family in PROJECTED: assert got[0].shape[-1] == 8 and fed[0].shape[-1] == 16   # embedding_size -> hidden
+    else: assert torch.equal(got[0], fed[0])
+    if family != "llama": assert parts.saliency_at is not parts.word_embeddings

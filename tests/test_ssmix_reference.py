@@ -7,12 +7,13 @@ sentence pairs, [UNK] inside a sentence, short segments) the project's span choi
 
 - Where both follow the same rule, they must agree token for token.
 - Where the project differs on purpose (nbs/02_ssmix.ipynb, "What we do differently"), the difference is asserted.
-- Where it differs by a bug found in issue 26, the test asserts the reference behaviour and is a strict xfail: it
-  turns into an XPASS failure when the fix lands, and the marker must then be removed.
-  (1) `MixupTrainer` builds its `Mixer` without the tokenizer's special ids: [CLS]/[SEP] count as content there.
-  (2) [UNK] (and [MASK]) are in `all_special_ids`, so `content_mask` by token id splits a sentence at an [UNK].
-  (3) SSMix saliency: the reference differentiates at the output of `BertEmbeddings`, the project at the word
-      embeddings.
+- Three differences found in issue 26 were bugs; these tests assert the reference behaviour (they failed before
+  the fixes):
+  (1) `MixupTrainer` built its `Mixer` without the tokenizer's special ids: [CLS]/[SEP] counted as content there.
+  (2) [UNK] (and [MASK]) were in `all_special_ids`, so `content_mask` by token id split a sentence at an [UNK]; the
+      mixer now gets `structural_special_ids(tokenizer)`.
+  (3) SSMix saliency: the reference differentiates at the output of `BertEmbeddings`; so does the project now
+      (`ModelParts.saliency_at`), where it took the word embeddings before.
 Runs in a few seconds (one load of the bundled MiniLM, tiny random BERTs otherwise).
 """
 import sys
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 import ssmix_clovaai as ref  # noqa: E402
 
 from embeddings_mixup.batching import load_tokenizer  # noqa: E402
-from embeddings_mixup.model import Mixer, content_mask  # noqa: E402
+from embeddings_mixup.model import Mixer, content_mask, structural_special_ids  # noqa: E402
 from embeddings_mixup.ssmix import (content_segments, salient_window, span_length, ssmix_plan,  # noqa: E402
                                     ssmix_replace)
 
@@ -45,8 +46,8 @@ def tok():
 
 @pytest.fixture(scope="module")
 def special(tok):
-    "The non-content ids the training loop gives the mixer today (`train.setup`: `tok.all_special_ids`)."
-    return tok.all_special_ids
+    "The non-content ids the training loop gives the mixer (`train.setup`: `structural_special_ids(tok)`)."
+    return structural_special_ids(tok)
 
 
 def rt_sentences(rt_dir, n=8, lo=12, hi=30):
@@ -269,11 +270,10 @@ def unk_rows(g):
     return rows_a, rows_b
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: [UNK] splits a segment")
 def test_unk_inside_a_sentence_is_content(special):
     """Content = every real token that is not a structural special token ([CLS], [SEP], padding): an [UNK] in the
-    middle of a sentence is a word, as in the reference (which counts `l1 - 2` tokens). Today `content_mask` with
-    `all_special_ids` drops it and splits the sentence: for the 20-token sentence the project replaces 1 token
+    middle of a sentence is a word, as in the reference (which counts `l1 - 2` tokens). Before issue 26's fix, `content_mask`
+    with `all_special_ids` dropped it and split the sentence: for the 20-token sentence the project replaces 1 token
     (weight 18/19 = 0.947) where the reference replaces 2 (0.900)."""
     g = torch.Generator().manual_seed(100)
     ra_, rb_ = unk_rows(g)
@@ -285,7 +285,6 @@ def test_unk_inside_a_sentence_is_content(special):
     assert_same(proj, refr, "[UNK] inside sentences:")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: [UNK] splits a segment")
 def test_unk_inside_a_sentence_pair_is_content(special):
     "A pair with an [UNK] in its first sentence still has two segments, matched with the partner's two."
     g = torch.Generator().manual_seed(101)
@@ -327,9 +326,8 @@ def sst2_unk_sentences(n=3):
     return [r["text"] for r in unk], [r["text"] for r in plain], [int(r["label"]) for r in unk + plain]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: [UNK] splits a segment")
 def test_mixer_ssmix_weight_counts_unk_as_content(tok, special):
-    """Through `Mixer` as `train.setup` builds it (`special_ids=tok.all_special_ids`), on the real SST-2 sentences
+    """Through `Mixer` as `train.setup` builds it (`special_ids=structural_special_ids(tok)`), on the real SST-2 sentences
     with an [UNK]: the label weights are the reference's, which depend only on the lengths here (partners long
     enough), so any saliency gives them."""
     a, b, y = sst2_unk_sentences()
@@ -346,13 +344,12 @@ def test_mixer_ssmix_weight_counts_unk_as_content(tok, special):
 
 
 # ---------------------------------------------------------------------- issue 26 (1): MixupTrainer's special ids
-@pytest.mark.xfail(strict=True, reason="issue 26: MixupTrainer builds its Mixer without the tokenizer's special ids")
 @pytest.mark.parametrize("given", ["data_collator", "processing_class"])
 def test_mixup_trainer_ssmix_never_moves_cls_or_sep(tmp_path, rt_dir, tok, given):
     """`MixupTrainer(site='embed', method='ssmix')` on 8 real sentences with the bundled tokenizer and model: no
     [CLS]/[SEP] is overwritten or copied, and the label weights are the reference's (content = the sentence
-    without [CLS]/[SEP]; pairing 'flip'). Today the mixer's special ids come from the model config, which names
-    only the padding id: [CLS] and [SEP] count as content (n + 2 tokens) and may be moved.
+    without [CLS]/[SEP]; pairing 'flip'). Before issue 26's fix the mixer's special ids came from the model
+    config, which names only the padding id: [CLS] and [SEP] counted as content (n + 2 tokens) and could move.
     The tokenizer reaches the Trainer as in the README example (only inside `DataCollatorWithPadding`) or as
     `processing_class` (the Trainer then builds that collator); a fix should cover both."""
     from transformers import DataCollatorWithPadding, PrinterCallback, TrainingArguments
@@ -411,8 +408,6 @@ def test_reference_saliency_is_the_gradient_at_the_embeddings_module_output():
     assert rel.max() > 0.1                                               # not the same quantity
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26: SSMix saliency is taken at the word embeddings, not at the "
-                                       "output of the embeddings module (clovaai/ssmix)")
 def test_mixer_ssmix_matches_reference_end_to_end(rt_dir, tok, special):
     """`Mixer(site='embed', method='ssmix')` as training builds it, on a tiny random BERT (no dropout) and 32 real
     Rotten Tomatoes sentences without [UNK] whose partners are long enough: the mixed token ids and weights equal

@@ -13,7 +13,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, SMOKE
-from embeddings_mixup.sweep import LOCKS, load_grid, main, run_grid
+from embeddings_mixup.grids import load_grid
+from embeddings_mixup.locks import LOCKS
+from embeddings_mixup.sweep import main, run_grid
 
 G = "base: {data: rotten_tomatoes, epochs: 1}\nseeds: [1, 2]\nvariants:\n  - {site: none}\n  - {site: embed, method: mixup}\n"
 

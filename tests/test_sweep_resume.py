@@ -11,7 +11,8 @@ import yaml
 
 from conftest import ROOT
 from embeddings_mixup.report import load_runs, results_table
-from embeddings_mixup.sweep import LOCKS, run_grid
+from embeddings_mixup.locks import LOCKS
+from embeddings_mixup.sweep import run_grid
 
 
 def grid_file(tmp_path, name):

@@ -16,11 +16,12 @@ from .names import SITE_TEXT, hub_base_model, hub_dataset, lam_law
 # %% auto #0
 __all__ = ['model_card', 'write_model_card', 'HubError', 'check_hub', 'push_model']
 
-# %% ../nbs/06_card.ipynb #8edb08f3
-def _count(n, word:str, plural:str|None=None) -> str:
+# %% ../nbs/06_card.ipynb #fbb25ed0
+def _counted(n, word:str, plural:str|None=None) -> str:
     "`n word`, with the plural when n is not 1: 1 epoch, 3 epochs, 2 processes."
     return f"{n} {word if n == 1 else plural or word + 's'}"
 
+# %% ../nbs/06_card.ipynb #e7c7912e
 def _metrics_table(record:dict) -> str:
     rows = ["| split | examples | accuracy | precision | recall | f1 | loss |", "|---|---|---|---|---|---|---|"]
     for s in ("validation", "test"):
@@ -30,6 +31,7 @@ def _metrics_table(record:dict) -> str:
         rows.append(f"| {s} | {n} | {cells} |")
     return "\n".join(rows)
 
+# %% ../nbs/06_card.ipynb #0db01fa0
 def model_card(record:dict, # a run record (`metrics.json`)
                repo_id:str|None=None, # the Hub repo the card is for, if any (used in the usage snippet)
               ) -> str:
@@ -44,9 +46,9 @@ def model_card(record:dict, # a run record (`metrics.json`)
     facts = [("site", f"`{p['site']}`: {SITE_TEXT.get(p['site'], p['site'])}{layers}"), ("method", f"`{p['method']}`"),
              ("λ law", lam_law(p)), ("base model", f"`{p['model'] or base}`"), ("data", f"`{p['data']}`"),
              ("batch", f"{p['batch_size']} x {p.get('grad_accum_steps', 1)} accumulated x "
-                       f"{_count(record['num_processes'], 'process', 'processes')} = "
+                       f"{_counted(record['num_processes'], 'process', 'processes')} = "
                        f"{record.get('effective_batch_size', p['batch_size'])} examples per step"),
-             ("training", f"{_count(p['epochs'], 'epoch')}, lr {p['lr']}, warmup {p['warmup_steps']} steps, "
+             ("training", f"{_counted(p['epochs'], 'epoch')}, lr {p['lr']}, warmup {p['warmup_steps']} steps, "
                           f"max_len {p['max_len']}, seed {p['seed']}, precision {record['mixed_precision']}"),
              ("selected epoch", f"{sel.get('epoch')} ({SELECTION_RULE})"), ("status", record["status"]),
              ("package", f"embeddings_mixup {record.get('package_version')}, commit {record.get('git_commit')}")]
@@ -64,6 +66,7 @@ def model_card(record:dict, # a run record (`metrics.json`)
         "## Reproduce", "", "```bash", command_line(p, record.get("num_processes", 1)), "```", "",
         "The run record `metrics.json` (parameters, versions, per-epoch history) sits next to this folder.", ""])
 
+# %% ../nbs/06_card.ipynb #86e5cc63
 def write_model_card(folder:str|Path, # a saved model folder
                      record:dict, # the run record
                      repo_id:str|None=None,
@@ -73,19 +76,21 @@ def write_model_card(folder:str|Path, # a saved model folder
     path.write_text(model_card(record, repo_id or record["params"].get("hub_model_id")), encoding="utf-8")
     return path
 
-# %% ../nbs/06_card.ipynb #d4a19612
+# %% ../nbs/06_card.ipynb #edb0c341
 class HubError(ConfigError):
     "An upload to the Hugging Face Hub that cannot happen; the message says why and what to do."
 
-def _on(v:str) -> bool: return str(v).strip().upper() in ("1", "ON", "YES", "TRUE")
+# %% ../nbs/06_card.ipynb #eb77bd55
+def _env_true(v:str) -> bool: return str(v).strip().upper() in ("1", "ON", "YES", "TRUE")
 
+# %% ../nbs/06_card.ipynb #ff40b187
 def check_hub(repo_id:str, # the Hub repo to upload to
               timeout:float=3.0, # seconds to wait for a connection (one try)
              ):
     "Fail fast when an upload cannot happen: Hub switched off, endpoint unreachable within `timeout`, or no token."
     what = f"hub_model_id={repo_id!r} cannot be uploaded: "
     keep = " Or leave hub_model_id unset: the model stays in out_dir/model with its card."
-    if _on(os.environ.get("HF_HUB_OFFLINE", "")):
+    if _env_true(os.environ.get("HF_HUB_OFFLINE", "")):
         raise HubError(what + "the Hugging Face Hub is switched off here (HF_HUB_OFFLINE=1). Unset HF_HUB_OFFLINE on a "
                        "machine that reaches the Hub." + keep)
     endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
@@ -97,6 +102,7 @@ def check_hub(repo_id:str, # the Hub repo to upload to
     from huggingface_hub import get_token
     if not get_token(): raise HubError(what + "no Hugging Face token: run `hf auth login` or set HF_TOKEN." + keep)
 
+# %% ../nbs/06_card.ipynb #00da4b54
 def push_model(folder:str|Path, # a saved model folder (weights, tokenizer, README.md)
                repo_id:str, # the Hub repo, e.g. 'me/rt-embed-mixup'
                private:bool|None=None,

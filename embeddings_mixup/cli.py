@@ -4,33 +4,35 @@
 
 # %% ../nbs/07_cli.ipynb #57decff3
 from __future__ import annotations
-import argparse, os, shlex, sys, time
+import argparse, os, sys, time
 from dataclasses import asdict, fields
 from pathlib import Path
 
 import yaml
 
-from .config import ConfigError, DataError, TrainConfig, command_line, flag_name, flag_values
+from .config import ConfigError, DataError, TrainConfig, flag_name, flag_values
 from .train import train
 
 # %% auto #0
 __all__ = ['TRUE', 'FALSE', 'USAGE', 'field_kind', 'parse_value', 'train_parser', 'load_config_file', 'parse_train_args',
            'default_out_dir', 'train_main', 'main']
 
-# %% ../nbs/07_cli.ipynb #e9d383ea
-TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
-
+# %% ../nbs/07_cli.ipynb #af93273b
 def field_kind(f) -> tuple[str, bool]:
     "(type name, accepts None) of a `TrainConfig` field, read from its annotation."
     parts = [t.strip() for t in str(f.type).split("|")]
     return next(t for t in parts if t != "None"), "None" in parts
 
-def _scalar(x):
+# %% ../nbs/07_cli.ipynb #e042fc27
+def _number_or_text(x):
     if not isinstance(x, str): return x
     for conv in (int, float):
         try: return conv(x)
         except ValueError: pass
     return x
+
+# %% ../nbs/07_cli.ipynb #6402fffb
+TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 def parse_value(name:str, # the field
                 raw, # the flag's text (a list of texts for a list field), or a config file's value
@@ -40,20 +42,20 @@ def parse_value(name:str, # the field
     "`raw` as the field's type; text that does not parse is left for `TrainConfig.validate` to reject."
     if isinstance(raw, list):
         if nullable and len(raw) == 1 and str(raw[0]).lower() in ("none", "null"): return None
-        return [_scalar(x) for x in raw]
+        return [_number_or_text(x) for x in raw]
     if not isinstance(raw, str): return raw   # a config file's value, already typed by YAML
     if nullable and raw.lower() in ("none", "null"): return None
     if kind == "bool":
         if raw.lower() in TRUE + FALSE: return raw.lower() in TRUE
         raise ConfigError(f"{name}={raw!r} must be true or false.")
-    if kind == "int": return _scalar(raw)
+    if kind == "int": return _number_or_text(raw)
     if kind == "float":
         try: return float(raw)
         except ValueError: return raw
-    if kind == "list": return [_scalar(x) for x in raw.replace(",", " ").split()]
+    if kind == "list": return [_number_or_text(x) for x in raw.replace(",", " ").split()]
     return raw
 
-# %% ../nbs/07_cli.ipynb #142f2a6e
+# %% ../nbs/07_cli.ipynb #ca579d0b
 def train_parser() -> argparse.ArgumentParser:
     "`embeddings-mixup train`: one flag per `TrainConfig` field, plus --config and --print-config."
     from fastcore.docments import docments
@@ -71,6 +73,7 @@ def train_parser() -> argparse.ArgumentParser:
         ap.add_argument(flag_name(f.name), dest=f.name, metavar=what, help=help, **nargs)
     return ap
 
+# %% ../nbs/07_cli.ipynb #aa9a09cd
 def load_config_file(path:str|Path) -> dict:
     "The parameters of a YAML file (keys with dashes or underscores); unknown names fail, naming the file."
     p = Path(path)
@@ -85,6 +88,7 @@ def load_config_file(path:str|Path) -> dict:
                           f"{', '.join(TrainConfig.names())}.")
     return d
 
+# %% ../nbs/07_cli.ipynb #e9e54503
 def parse_train_args(argv:list[str], # the arguments after `train`
                     ) -> tuple[TrainConfig, dict]:
     "The validated `TrainConfig` of a train command line, and its options (`config`, `print_config`)."
@@ -100,7 +104,7 @@ def default_out_dir(site:str, method:str, seed:int) -> str:
     "The run folder when none is given: runs/<site>-<method>-s<seed>-<date-time>."
     return f"runs/{site}-{method}-s{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
 
-# %% ../nbs/07_cli.ipynb #e8d3a557
+# %% ../nbs/07_cli.ipynb #6ea88f41
 USAGE = """usage: embeddings-mixup {train,sweep} ...
 
   embeddings-mixup train [--config FILE.yaml] [--site embed] [--FLAG VALUE ...]   one run (--help lists every flag)
@@ -110,6 +114,7 @@ also: python -m embeddings_mixup ..., torchrun [--standalone --nproc_per_node N]
 
 def _is_main_process() -> bool: return int(os.environ.get("RANK", "0")) == 0
 
+# %% ../nbs/07_cli.ipynb #ba899ee5
 def train_main(argv:list[str], # the arguments after `train`
               ) -> int:
     "`embeddings-mixup train`: parse, validate, train; 2 for a parameter error, 1 for an incomplete run, else 0."
@@ -129,6 +134,7 @@ def train_main(argv:list[str], # the arguments after `train`
               f"record: {cfg.out_dir}/metrics.json")
     return 0 if rec["status"] == "complete" else 1
 
+# %% ../nbs/07_cli.ipynb #ca1b9bc0
 def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]
         ) -> int:
     "Command line: `embeddings-mixup train [FLAGS]` or `embeddings-mixup sweep GRID [OPTIONS]`."

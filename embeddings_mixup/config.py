@@ -14,18 +14,15 @@ from .names import LAM_DISTS, PAIRINGS, check_site_method
 __all__ = ['WANDB_MODES', 'PRECISIONS', 'HEAD_REDUCTIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'ConfigError', 'DataError',
            'TrainConfig', 'flag_name', 'flag_values', 'command_line']
 
-# %% ../nbs/00b_config.ipynb #bc83eab0
+# %% ../nbs/00b_config.ipynb #b3ffe86e
 class ConfigError(ValueError):
     "A parameter that cannot be used; the message says which and what is valid."
 
+# %% ../nbs/00b_config.ipynb #6c926bf9
 class DataError(ValueError):
     "A dataset that cannot be used as it is; the message says what is wrong and what to do."
 
-# %% ../nbs/00b_config.ipynb #ac1b1102
-WANDB_MODES = ("disabled", "offline", "online")
-PRECISIONS = ("auto", "no", "fp16", "bf16")
-HEAD_REDUCTIONS = ("mean", "max")   # AttentionMix: how the heads' [CLS] attention is combined
-
+# %% ../nbs/00b_config.ipynb #fda7793b
 @dataclass
 class TrainConfig:
     "Every parameter of one training run (the `nbs/train.ipynb` contract): the one home of the run defaults."
@@ -73,10 +70,14 @@ class TrainConfig:
     wandb_project: str = "embeddings_mixup"
 
     @classmethod
-    def names(cls) -> list[str]: return [f.name for f in fields(cls)]
+    def names(cls) -> list[str]:
+        "The parameters' names, in field order."
+        return [f.name for f in fields(cls)]
 
     @classmethod
-    def defaults(cls) -> dict: return {f.name: f.default for f in fields(cls)}
+    def defaults(cls) -> dict:
+        "Every parameter's default, by name."
+        return {f.name: f.default for f in fields(cls)}
 
     @classmethod
     def from_dict(cls, d:dict) -> "TrainConfig":
@@ -85,7 +86,55 @@ class TrainConfig:
         if unknown: raise ConfigError(f"unknown parameter(s) {unknown}; valid parameters: {', '.join(cls.names())}.")
         return cls(**d).validate()
 
-# %% ../nbs/00b_config.ipynb #5d87f64a
+# %% ../nbs/00b_config.ipynb #294c151a
+WANDB_MODES = ("disabled", "offline", "online")
+
+PRECISIONS = ("auto", "no", "fp16", "bf16")
+
+HEAD_REDUCTIONS = ("mean", "max")   # AttentionMix: how the heads' [CLS] attention is combined
+
+DATA_OPTIONS = ("text_column", "text_pair_column", "label_column", "encoding")  # passed to load_data when set
+
+# %% ../nbs/00b_config.ipynb #9205de7f
+def _check_choice(name, v, valid):
+    if v not in valid: raise ConfigError(f"{name}={v!r} is not valid; choose one of: {', '.join(map(str, valid))}.")
+
+# %% ../nbs/00b_config.ipynb #50534547
+def _check_int(cfg, names, low, what, none=False):
+    for name in names:
+        v = getattr(cfg, name)
+        if none and v is None: continue
+        if not isinstance(v, int) or isinstance(v, bool) or v < low: raise ConfigError(f"{name}={v!r} must be {what}.")
+
+# %% ../nbs/00b_config.ipynb #e6f8f5d5
+def _check_number(cfg, names, what, ok):
+    for name in names:
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
+            raise ConfigError(f"{name}={v!r} must {what}.")
+
+# %% ../nbs/00b_config.ipynb #f52f274c
+@patch
+def _check_hub(self:TrainConfig):
+    if self.hub_model_id is None: return
+    if not isinstance(self.hub_model_id, str) or not self.hub_model_id.strip():
+        raise ConfigError(f"hub_model_id={self.hub_model_id!r} must be a Hub repo id (e.g. 'me/rt-mixup') or None.")
+    if not (self.save_model and self.out_dir):
+        raise ConfigError("hub_model_id uploads out_dir/model: it needs save_model=True and an out_dir.")
+
+# %% ../nbs/00b_config.ipynb #df67c538
+@patch
+def _check_mix_layers(self:TrainConfig):
+    if self.mix_layers is None: return
+    if isinstance(self.mix_layers, int): self.mix_layers = [self.mix_layers]
+    if not self.mix_layers or not all(isinstance(k, int) and k >= 1 for k in self.mix_layers):
+        raise ConfigError(
+            f"mix_layers={self.mix_layers!r} must be a list of layer numbers >= 1 (e.g. [4, 5, 6]) or None."
+        )
+    if self.site != "layer":
+        raise ConfigError(f"mix_layers is only used with site='layer' (site is {self.site!r}); leave it None.")
+
+# %% ../nbs/00b_config.ipynb #0883826f
 @patch
 def validate(self:TrainConfig) -> TrainConfig:
     "Check every value; return self."
@@ -114,52 +163,15 @@ def validate(self:TrainConfig) -> TrainConfig:
     self._check_hub()
     return self
 
-# %% ../nbs/00b_config.ipynb #b128c99a
-DATA_OPTIONS = ("text_column", "text_pair_column", "label_column", "encoding")  # passed to load_data when set
-
-def _check_choice(name, v, valid):
-    if v not in valid: raise ConfigError(f"{name}={v!r} is not valid; choose one of: {', '.join(map(str, valid))}.")
-
-def _check_int(cfg, names, low, what, none=False):
-    for name in names:
-        v = getattr(cfg, name)
-        if none and v is None: continue
-        if not isinstance(v, int) or isinstance(v, bool) or v < low: raise ConfigError(f"{name}={v!r} must be {what}.")
-
-def _check_number(cfg, names, what, ok):
-    for name in names:
-        v = getattr(cfg, name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
-            raise ConfigError(f"{name}={v!r} must {what}.")
-
-# %% ../nbs/00b_config.ipynb #0dc87633
-@patch
-def _check_hub(self:TrainConfig):
-    if self.hub_model_id is None: return
-    if not isinstance(self.hub_model_id, str) or not self.hub_model_id.strip():
-        raise ConfigError(f"hub_model_id={self.hub_model_id!r} must be a Hub repo id (e.g. 'me/rt-mixup') or None.")
-    if not (self.save_model and self.out_dir):
-        raise ConfigError("hub_model_id uploads out_dir/model: it needs save_model=True and an out_dir.")
-
-@patch
-def _check_mix_layers(self:TrainConfig):
-    if self.mix_layers is None: return
-    if isinstance(self.mix_layers, int): self.mix_layers = [self.mix_layers]
-    if not self.mix_layers or not all(isinstance(k, int) and k >= 1 for k in self.mix_layers):
-        raise ConfigError(
-            f"mix_layers={self.mix_layers!r} must be a list of layer numbers >= 1 (e.g. [4, 5, 6]) or None."
-        )
-    if self.site != "layer":
-        raise ConfigError(f"mix_layers is only used with site='layer' (site is {self.site!r}); leave it None.")
-
-# %% ../nbs/00b_config.ipynb #8761458d
+# %% ../nbs/00b_config.ipynb #2e26e11f
 SELECTION_RULE = "epoch with the highest validation accuracy (earliest on ties)"
 
-# %% ../nbs/00b_config.ipynb #938f0954
+# %% ../nbs/00b_config.ipynb #b4d44b06
 def flag_name(name:str) -> str:
     "The command-line flag of a parameter: `batch_size` -> `--batch-size`."
     return "--" + name.replace("_", "-")
 
+# %% ../nbs/00b_config.ipynb #7256a19f
 def flag_values(v) -> list[str]:
     "A parameter's value as the command line writes it."
     if isinstance(v, bool): return ["true" if v else "false"]
@@ -167,6 +179,7 @@ def flag_values(v) -> list[str]:
     if isinstance(v, (list, tuple)): return [str(x) for x in v]
     return [str(v)]
 
+# %% ../nbs/00b_config.ipynb #06255daf
 def command_line(params:dict, # a run's parameters (`asdict(TrainConfig)` or a record's `params`)
                  num_processes:int=1, # processes that trained: more than one gives a torchrun command
                 ) -> str:

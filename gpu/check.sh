@@ -6,7 +6,7 @@
 #                                     # written to /tmp/gpu_check_dry (never to reports/)
 #
 # Environment: PYTHON (default python), DATA (default $EMBEDDINGS_MIXUP_DATA/rt-polaritydata, else
-# ../shared/data/rt-polaritydata), MODEL (default mpnet-base: needs embeddings_mixup.data.resolve_model to know it;
+# ../shared/data/rt-polaritydata), MODEL (default mpnet-base: needs embeddings_mixup.weights.resolve_model to know it;
 # bert-base-cased where the Hub is reachable), SITE (default embed), OUT_ROOT.
 # 1. one process, bf16, the study's protocol (configs/gpu_study_bf16.yaml: 10 epochs, batch 256, max_len 70);
 # 2. two processes with torchrun: on 2+ GPUs the same protocol; on one GPU (NCCL cannot put two ranks on one device)

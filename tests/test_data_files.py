@@ -7,8 +7,10 @@ import pytest
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from conftest import DATA
-from embeddings_mixup.data import (CARVE_RULE, DataError, SPLITS, collator_for, batches, load_data, load_tokenizer,
-                                   read_table, tokenize)
+from embeddings_mixup.batching import batches, collator_for, load_tokenizer, tokenize
+from embeddings_mixup.config import DataError
+from embeddings_mixup.data import CARVE_RULE, SPLITS, load_data
+from embeddings_mixup.tables import read_table
 
 
 def write(folder, name, text, encoding="utf-8"):

@@ -26,7 +26,7 @@ from transformers import BertConfig, BertForSequenceClassification
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 import ssmix_clovaai as ref  # noqa: E402
 
-from embeddings_mixup.data import load_tokenizer  # noqa: E402
+from embeddings_mixup.batching import load_tokenizer  # noqa: E402
 from embeddings_mixup.model import Mixer, content_mask, structural_special_ids  # noqa: E402
 from embeddings_mixup.ssmix import (content_segments, salient_window, span_length, ssmix_plan,  # noqa: E402
                                     ssmix_replace)

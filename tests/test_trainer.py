@@ -5,7 +5,8 @@ import torch
 from datasets import DatasetDict
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, PrinterCallback, TrainingArguments
 
-from embeddings_mixup.data import load_data, load_tokenizer
+from embeddings_mixup.batching import load_tokenizer
+from embeddings_mixup.data import load_data
 from embeddings_mixup.weights import resolve_model
 from embeddings_mixup.model import load_classifier
 from embeddings_mixup.trainer import MixupTrainer, trainer_dataset, trainer_metrics
@@ -99,7 +100,7 @@ DDP_SCRIPT = '''
 import json, sys, torch
 from datasets import Dataset
 from transformers import BertConfig, BertForSequenceClassification, PrinterCallback, TrainingArguments
-from embeddings_mixup.data import Collator
+from embeddings_mixup.batching import Collator
 from embeddings_mixup.trainer import MixupTrainer
 torch.manual_seed(0)
 cfg = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import torch
 
-from embeddings_mixup.data import load_data, load_tokenizer, tokenize
+from embeddings_mixup.batching import load_tokenizer, tokenize
+from embeddings_mixup.data import load_data
 from embeddings_mixup.model import Mixer, default_special_ids, load_classifier
 from embeddings_mixup.ssmix import span_length, ssmix_plan, token_saliency
 

@@ -35,7 +35,7 @@ def readme_markdown(nb) -> str:
     cfg.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
     exporter = MarkdownExporter(config=cfg, exclude_input_prompt=True, exclude_output_prompt=True)
     md, _ = exporter.from_notebook_node(nb)
-    return re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
+    return root_links(re.sub(r"\n{3,}", "\n\n", md).strip() + "\n")
 
 def readme_text(nb_path:str|Path="nbs/index.ipynb", execute:bool=True) -> str:
     "The README Markdown of `nb_path`, executed in its folder first unless `execute=False`."
@@ -65,7 +65,13 @@ def readme_differences(nb_path:str|Path="nbs/index.ipynb", out:str|Path="README.
                                      f"{out} (committed)", f"{out} (from {Path(nb_path).name} now)", lineterm=""))
 
 # %% auto #0
-__all__ = ['readme_markdown', 'readme_text', 'render_readme', 'readme_differences', 'main']
+__all__ = ['readme_markdown', 'readme_text', 'render_readme', 'readme_differences', 'root_links', 'main']
+
+# %% ../nbs/14_readme.ipynb #4b2d3842
+def root_links(md:str) -> str:
+    "Markdown whose relative links were written from `nbs/`, with those links made relative to the repository root."
+    md = re.sub(r"(\]\()\.\./", r"\1", md)                                     # ../reports/x -> reports/x
+    return re.sub(r"(\]\()(?![a-z]+:|#|/)([\w.-]+\.ipynb\))", r"\1nbs/\2", md)    # 01_mixup.ipynb -> nbs/01_mixup.ipynb
 
 # %% ../nbs/14_readme.ipynb #07052304
 def main(argv:list[str]|None=None, # arguments; default sys.argv[1:]

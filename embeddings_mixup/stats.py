@@ -292,8 +292,9 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
     lo, hi = t_interval(d, level)
     (slo, shi), adj = outward_bounds(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
     holm_p = ("1.0" if p_holm >= 1 else f"{p_holm:.2g}") if adj else ""
+    holm = f", {holm_p} after Holm's correction over the dataset's variants" if adj else ""
     basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "
-             f"t-test p = {paired_t_p(d):.2g}" + (f", {holm_p} after Holm's correction over the dataset's variants" if adj else ""))
+             f"t-test p = {paired_t_p(d):.2g}{holm}")
     head = f"On {dataset}, {variant} changes {metric} by between {slo} and {shi} ({basis})"
     if lo > 0: tail = f"the interval excludes 0 (no change) and an increase above {shi}"
     elif hi < 0: tail = f"the interval excludes 0 (no change) and a decrease beyond {slo}"

@@ -16,9 +16,9 @@ from .stats import outward_bounds
 
 # %% auto #0
 __all__ = ['SEED_STUDY', 'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'F1_NOTE', 'DATASET_TITLES', 'ACC_DIFF', 'ECE_DIFF',
-           'reference_table', 'results_table', 'write_results', 'results_markdown', 'dataset_title', 'Difference',
-           'differences', 'results_findings', 'headline_rows', 'headline_markdown', 'headline_findings',
-           'unfinished_rows']
+           'MEANS', 'reference_table', 'results_table', 'write_results', 'results_markdown', 'dataset_title',
+           'Difference', 'differences', 'results_findings', 'headline_rows', 'headline_markdown', 'headline_findings',
+           'runs_overview', 'means_table', 'unfinished_rows']
 
 # %% ../nbs/12a_results.ipynb #0b543164
 SEED_STUDY = pd.DataFrame({
@@ -256,7 +256,7 @@ def _what_excludes_0(g:pd.DataFrame, # the rows of one dataset with at least 2 s
                      family:int, # the tests Holm's correction covers on this dataset and metric (`_holm_family`)
                      alpha:float=0.05, # level of the Holm-adjusted test
                      digits:int=3,
-                     named:bool=False, # name the variants whose interval excludes 0
+                     named:bool=False, # name the variants whose interval excludes 0 (their intervals are in the tables)
                     ) -> str:
     "For how many of a dataset's variants the unadjusted interval of `c` excludes 0, and how many after Holm, in words."
     trend, ex = _trend(g, c), g[_excludes_0(g, c)]
@@ -270,16 +270,17 @@ def _what_excludes_0(g:pd.DataFrame, # the rows of one dataset with at least 2 s
     holm = f"{len(sig)} after Holm's correction over the {family} variant{'s' * (family != 1)} of this dataset"
     if named and len(sig):
         holm += ": " + ", ".join(f"`{r.variant}` (Holm p = {_p_value(getattr(r, c.holm))})" for r in sig.itertuples())
-    which = ": " + "; ".join(f"`{r.variant}` {_interval(r, c, digits)}" for r in ex.itertuples()) if named else ""
+    which = ": " + ", ".join(f"`{r.variant}`" for r in ex.itertuples()) if named else ""
     head = f"{trend}, and for {k} of {len(g)}" if trend else f"for {k} of {len(g)} variants"
     return f"{head} the interval{'' if trend else ' of Δ ' + c.name} excludes 0{side}{which} ({holm})"
 
 # %% ../nbs/12a_results.ipynb #2d64f3ad
 def _example_line(g:pd.DataFrame, alpha:float) -> str|None:
-    "Which of a dataset's variants the example-level test finds at p < alpha (these models, not new seeds); None untested."
+    "The variants the example-level test finds at p < alpha (these models, not new seeds); None without a test."
     tested, found = int(g["p_example"].notna().sum()), g[g["p_example"] < alpha]
     if not tested: return None
-    names = ": " + ", ".join(f"`{r.variant}` ({_p_value(r.p_example)})" for r in found.itertuples()) if len(found) else ""
+    names = ", ".join(f"`{r.variant}` ({_p_value(r.p_example)})" for r in found.itertuples())
+    names = f": {names}" if names else ""
     return (f"Pooling the seeds over test examples (these trained models on this test set, not new seeds): "
             f"p < {alpha:g} for {len(found)} of {tested}{names}")
 
@@ -328,8 +329,8 @@ def _headline_cell(r:pd.Series, c:Difference, digits:int) -> str:
 
 def _left_out_line(left:pd.DataFrame, base:str, short:str) -> str:
     "The line under the headline table that names the variants left out, with their seed pairs per dataset."
-    why = "; ".join(f"`{v}` ({', '.join(f'{dataset_title(r.dataset)} {r.n_pairs}/{r.ece_n_pairs}' for r in g.itertuples())})"
-                    for v, g in left.groupby("variant", sort=False))
+    def pairs(g): return ", ".join(f"{dataset_title(r.dataset)} {r.n_pairs}/{r.ece_n_pairs}" for r in g.itertuples())
+    why = "; ".join(f"`{v}` ({pairs(g)})" for v, g in left.groupby("variant", sort=False))
     return (f"Left out, with fewer than 2 seed pairs with `{base}` on Δ {short} or Δ ECE in every dataset "
             f"(pairs on each): {why}.")
 
@@ -367,6 +368,48 @@ def headline_findings(table:pd.DataFrame, # from `results_table` (or results.csv
         said = "; ".join(_what_excludes_0(g, c, _holm_family(table, ds, c), alpha) for c in cs)
         out.append(f"- **{dataset_title(ds)}** ({_pairs_range(g, cs)}): {said}.")
     return "\n".join(out) + "\n" if out else ""
+
+# %% ../nbs/12a_results.ipynb #a5b81c6d
+def _seeds_per_row(g:pd.DataFrame) -> str:
+    "`5`, or `5 (layer·mixup·Beta(16)·max: 3)` naming the rows with another number of seeds."
+    n = g.groupby("variant", sort=False)["seed"].nunique()
+    usual = int(n.mode().iloc[0])
+    return f"{usual}" + "".join(f" ({v}: {k})" for v, k in n.items() if k != usual)
+
+def runs_overview(runs:pd.DataFrame, # from `load_runs` (after `select_protocol`)
+                 ) -> pd.DataFrame:
+    "Per dataset: protocol, runs, rows (variants), seeds per row, runs that keep predictions, devices (runs on each)."
+    rows = []
+    for ds in sorted(runs["dataset"].unique(), key=dataset_order):
+        g = runs[runs["dataset"] == ds]
+        devices = g["device"].fillna("unrecorded").value_counts()
+        rows.append({"dataset": dataset_title(ds),
+                     "protocol": "; ".join(f"{l} ({p})" for p, l in dict(zip(g["protocol_id"], g["protocol"])).items()),
+                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": _seeds_per_row(g),
+                     "keep predictions": int((g["metrics_from"] == "predictions").sum()),
+                     "devices (runs)": ", ".join(f"{d} ({n})" for d, n in devices.items())})
+    cols = ["dataset", "protocol", "runs", "rows", "seeds per row", "keep predictions", "devices (runs)"]
+    return pd.DataFrame(rows, columns=cols).set_index("dataset").rename_axis(None)   # no header row of its own
+
+# %% ../nbs/12a_results.ipynb #6d33fbe1
+MEANS = {"test acc": "test_acc", "test F1": "test_f1", "test ECE": "test_ece"}   # column -> results.csv prefix
+
+def means_table(table:pd.DataFrame, # from `results_table` (or results.csv read back)
+                digits:int=3,
+               ) -> pd.DataFrame:
+    "Mean ± std over seeds per variant (rows, table order) and dataset × metric (`MEANS`, columns); `–` where none."
+    out = {}
+    for ds in sorted(table["dataset"].unique(), key=dataset_order):
+        g = table[table["dataset"] == ds].set_index("variant")
+        for label, col in MEANS.items():
+            cells = {v: _mean_sd(r[f"{col}_mean"], r[f"{col}_std"], digits) for v, r in g.iterrows()}
+            if col == "test_ece":
+                cells = {v: c + (f" (n={r.n_calibrated})" if 0 < r.n_calibrated < r.n else "")
+                         for (v, r), c in zip(g.iterrows(), cells.values())}
+            out[(dataset_title(ds), label)] = cells
+    df = pd.DataFrame(out)
+    df = df.loc[sorted(df.index, key=variant_order)] if len(df) else df
+    return df.fillna("–")
 
 # %% ../nbs/12a_results.ipynb #c0e79a91
 def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.csv read back)

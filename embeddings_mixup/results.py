@@ -6,17 +6,19 @@
 from __future__ import annotations
 import math
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import pandas as pd
 from .names import dataset_name, dataset_order
-from .report import paired_test, readable_metric, seed_ranges, summarize
+from .report import paired_test, readable_metric, seed_ranges, summarize, variant_order
 from .runs import PRED_FILE, SEP, variant_name
 from .stats import outward_bounds
 
 # %% auto #0
-__all__ = ['SEED_STUDY', 'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'reference_table', 'results_table', 'write_results',
-           'results_markdown', 'results_findings', 'unfinished_rows']
+__all__ = ['SEED_STUDY', 'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'F1_NOTE', 'DATASET_TITLES', 'ACC_DIFF', 'ECE_DIFF',
+           'MEANS', 'reference_table', 'results_table', 'write_results', 'results_markdown', 'dataset_title',
+           'Difference', 'differences', 'results_findings', 'headline_rows', 'headline_markdown', 'headline_findings',
+           'runs_overview', 'means_table', 'unfinished_rows']
 
 # %% ../nbs/12a_results.ipynb #0b543164
 SEED_STUDY = pd.DataFrame({
@@ -173,6 +175,9 @@ def _where_ran(df:pd.DataFrame) -> str:
     return "Where the runs ran (each `metrics.json`'s `device`): " + " · ".join(out) + "."
 
 # %% ../nbs/12a_results.ipynb #ea91fa40
+F1_NOTE = ("test F1: F1 of the positive class (label 1) where a dataset has two classes, as Rotten Tomatoes, SST-2 "
+           "and MRPC do (scikit-learn's `average='binary'`); macro-averaged over the classes where it has more.")
+
 def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
                      digits:int=3,
                     ) -> str:
@@ -192,6 +197,7 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     for r in df.itertuples():
         cells = _markdown_cells(r, base, multi_protocol, digits)
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    lines += ["", F1_NOTE]
     if "devices" in df: lines += ["", _where_ran(df)]
     left = df[df["cross_device_seeds"].fillna("") != ""] if "cross_device_seeds" in df else df.iloc[:0]
     for r in left.itertuples():
@@ -205,50 +211,205 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
                   "`metrics.json`, and calibration needs the probabilities: it is filled in when they are re-run."]
     return "\n".join(lines) + "\n"
 
-# %% ../nbs/12a_results.ipynb #61ba79fa
-def _ece_verdict(g:pd.DataFrame, base:str, alpha:float) -> str|None:
-    "How many variants lower the mean test ECE, and which differ from `base` after Holm; None without ECE pairs."
-    t = g[(g["ece_n_pairs"] > 1) & g["p_ece_holm"].notna()]
-    if t.empty: return None
-    sig = t[t["p_ece_holm"] < alpha].sort_values("ece_diff_mean")
-    lower = f"{int((t['ece_diff_mean'] < 0).sum())} of {len(t)} variants have a lower mean than `{base}`"
-    if sig.empty: return f"{lower}; none differs at p < {alpha:g} after Holm's correction"
-    def one(r):
-        return _difference(r.ece_diff_mean, r.ece_diff_t_low, r.ece_diff_t_high, r.ece_n_pairs, r.ece_n_pairs, 3)
-    found = "; ".join(f"`{r.variant}` {one(r)} (Holm p = {_p_value(r.p_ece_holm)})" for r in sig.itertuples())
-    return f"{lower}; {len(sig)} differ{'s' * (len(sig) == 1)} at p < {alpha:g} after Holm's correction: {found}"
+# %% ../nbs/12a_results.ipynb #c91cdbde
+DATASET_TITLES = {"rotten_tomatoes": "Rotten Tomatoes", "sst2": "SST-2", "mrpc": "MRPC"}   # names.DATASETS, as read
+
+def dataset_title(name:str, # a short dataset name (`names.dataset_name`)
+                 ) -> str:
+    "A dataset as readers know it (`DATASET_TITLES`); any other by its short name."
+    return DATASET_TITLES.get(name, name)
+
+class Difference(NamedTuple):
+    "The columns of one paired comparison in a results table, and the metric as a sentence names it."
+    name:str; pairs:str; mean:str; low:str; high:str; holm:str
+
+ACC_DIFF = Difference("test accuracy", "n_pairs", "diff_mean", "diff_t_low", "diff_t_high", "p_holm")
+ECE_DIFF = Difference("test ECE", "ece_n_pairs", "ece_diff_mean", "ece_diff_t_low", "ece_diff_t_high", "p_ece_holm")
+
+def differences(df:pd.DataFrame, # from `results_table` (or results.csv read back)
+               ) -> tuple[Difference, Difference]:
+    "The table's two comparisons: its `metric` (named after `diff_of`) and test ECE."
+    return ACC_DIFF._replace(name=readable_metric(_compared_metric(df)[0])), ECE_DIFF
+
+# %% ../nbs/12a_results.ipynb #06f7e6b8
+def _interval(r, c:Difference, digits:int=3) -> str:
+    "A row's difference on `c` with its interval, `+0.003 [−0.004, +0.011]` (`_difference`: bounds rounded outward)."
+    n = getattr(r, c.pairs)
+    return _difference(getattr(r, c.mean), getattr(r, c.low), getattr(r, c.high), n, n, digits)
+
+def _excludes_0(g:pd.DataFrame, c:Difference) -> pd.Series:
+    "Rows whose interval of `c` lies wholly above or wholly below 0."
+    return (g[c.low] > 0) | (g[c.high] < 0)
+
+def _trend(g:pd.DataFrame, c:Difference) -> str:
+    "`every variant lowers mean test ECE` when all of `g`'s mean differences share a sign; else empty."
+    if (g[c.mean] < 0).all(): return f"every variant lowers mean {c.name}"
+    return f"every variant raises mean {c.name}" if (g[c.mean] > 0).all() else ""
+
+def _holm_family(df:pd.DataFrame, ds:str, c:Difference) -> int:
+    "How many tests Holm's correction covers on dataset `ds` and comparison `c`: its variants with a p-value."
+    return int(df.loc[df["dataset"] == ds, c.holm].notna().sum())
+
+# %% ../nbs/12a_results.ipynb #703d681f
+def _what_excludes_0(g:pd.DataFrame, # the rows of one dataset with at least 2 seed pairs on `c`
+                     c:Difference,
+                     family:int, # the tests Holm's correction covers on this dataset and metric (`_holm_family`)
+                     alpha:float=0.05, # level of the Holm-adjusted test
+                     digits:int=3,
+                     named:bool=False, # name the variants whose interval excludes 0 (their intervals are in the tables)
+                    ) -> str:
+    "For how many of a dataset's variants the unadjusted interval of `c` excludes 0, and how many after Holm, in words."
+    trend, ex = _trend(g, c), g[_excludes_0(g, c)]
+    if ex.empty:
+        lo, hi = outward_bounds(g[c.low].min(), g[c.high].max(), digits)
+        none = f"no variant's interval of Δ {c.name} excludes 0 (all lie within {lo} and {hi})"
+        return f"{trend}, but {none}" if trend else none
+    up, k = int((ex[c.low] > 0).sum()), len(ex)
+    side = "" if trend else " (above)" if up == k else " (below)" if up == 0 else f" ({up} above, {k - up} below)"
+    sig = ex[ex[c.holm] < alpha]
+    holm = f"{len(sig)} after Holm's correction over the {family} variant{'s' * (family != 1)} of this dataset"
+    if named and len(sig):
+        holm += ": " + ", ".join(f"`{r.variant}` (Holm p = {_p_value(getattr(r, c.holm))})" for r in sig.itertuples())
+    which = ": " + ", ".join(f"`{r.variant}`" for r in ex.itertuples()) if named else ""
+    head = f"{trend}, and for {k} of {len(g)}" if trend else f"for {k} of {len(g)} variants"
+    return f"{head} the interval{'' if trend else ' of Δ ' + c.name} excludes 0{side}{which} ({holm})"
 
 # %% ../nbs/12a_results.ipynb #2d64f3ad
-def _holm_verdict(g:pd.DataFrame, base:str, alpha:float) -> str:
-    "Which of a dataset's variants (rows with pairs) differ from `base` at p < alpha after Holm, in words."
-    tested = g[g["p_holm"].notna()]
-    sig = tested[tested["p_holm"] < alpha].sort_values("diff_mean", ascending=False)
-    if tested.empty: return "too few seed pairs for a test (the paired t-test needs 2)"
-    if sig.empty:
-        return (f"no variant differs from `{base}` at p < {alpha:g} after Holm's correction for "
-                f"{len(tested)} comparison{'s'*(len(tested) != 1)}")
-    found = "; ".join(f"`{r.variant}` {_number(r.diff_mean, 3, True)} (Holm p = {_p_value(r.p_holm)})"
-                      for r in sig.itertuples())
-    return (f"{len(sig)} of {len(tested)} variants differ from `{base}` at p < {alpha:g} after Holm's correction: "
-            f"{found}")
+def _example_line(g:pd.DataFrame, alpha:float) -> str|None:
+    "The variants the example-level test finds at p < alpha (these models, not new seeds); None without a test."
+    tested, found = int(g["p_example"].notna().sum()), g[g["p_example"] < alpha]
+    if not tested: return None
+    names = ", ".join(f"`{r.variant}` ({_p_value(r.p_example)})" for r in found.itertuples())
+    names = f": {names}" if names else ""
+    return (f"Pooling the seeds over test examples (these trained models on this test set, not new seeds): "
+            f"p < {alpha:g} for {len(found)} of {tested}{names}")
+
+def _pairs_range(g:pd.DataFrame, cs:Sequence[Difference]) -> str:
+    "`5 seed pairs`, `3–5 seed pairs`: the range of `g`'s pairs on the comparisons `cs` that have any."
+    n = pd.concat([g.loc[g[c.pairs] > 0, c.pairs] for c in cs])
+    lo, hi = int(n.min()), int(n.max())
+    return f"{lo} seed pair{'s' * (lo != 1)}" if lo == hi else f"{lo}–{hi} seed pairs"
 
 def results_findings(df:pd.DataFrame, # from `results_table` (or read back from results.csv)
-                     alpha:float=0.05, # level of the Holm-adjusted paired t-test
+                     alpha:float=0.05, # level of the Holm-adjusted paired t-test and of the example-level test
                     ) -> str:
-    "Markdown: per dataset its seed pairs and Holm verdict, then each variant's finding (what its interval rules out)."
+    "Markdown: per dataset a short list of what the intervals of `metric` and test ECE exclude, Holm's count beside."
     if df.empty: return ""
-    metric, base = _compared_metric(df)
+    cs, (_, base) = differences(df), _compared_metric(df)
     out = []
     for ds in sorted(df["dataset"].unique(), key=dataset_order):
-        g = df[(df["dataset"] == ds) & (df["variant"] != base) & (df["n_pairs"] > 0)]
-        if g.empty: out.append(f"- **{ds}**: no variant has a paired `{base}` run yet."); continue
-        lo, hi = int(g["n_pairs"].min()), int(g["n_pairs"].max())
-        pairs = f"{lo} seed pair{'s'*(lo != 1)}" if lo == hi else f"{lo}–{hi} seed pairs"
-        out.append(f"- **{ds}** ({pairs}, {readable_metric(metric)}): {_holm_verdict(g, base, alpha)}.")
-        ece = _ece_verdict(g, base, alpha)
-        if ece: out.append(f"  - **Test ECE** (calibration; lower is better): {ece}.")
-        out += [f"  - {f}" for f in g["finding"] if isinstance(f, str)]
+        g = df[(df["dataset"] == ds) & (df["variant"] != base)]
+        if not (g["n_pairs"] > 0).any():
+            out.append(f"- **{dataset_title(ds)}**: no variant has a paired `{base}` run yet."); continue
+        out.append(f"- **{dataset_title(ds)}** ({_pairs_range(g, cs)} with `{base}`):")
+        for c in cs:
+            t = g[g[c.pairs] >= 2]
+            label = c.name[0].upper() + c.name[1:] + (", lower is better" if c is ECE_DIFF else "")
+            if len(t): out.append(f"  - {label}: {_what_excludes_0(t, c, _holm_family(df, ds, c), alpha, named=True)}.")
+            elif (g[c.pairs] > 0).any(): out.append(f"  - {label}: too few seed pairs for an interval (it needs 2).")
+        if line := _example_line(g, alpha): out.append(f"  - {line}.")
     return "\n".join(out) + "\n"
+
+# %% ../nbs/12a_results.ipynb #b58362d7
+def headline_rows(table:pd.DataFrame, # from `results_table` (or results.csv read back)
+                  min_pairs:int=2, # seed pairs needed on both comparisons (the t-interval needs 2)
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "(the rows the headline shows, the rows of the variants it leaves out): rows with `min_pairs` on accuracy and ECE."
+    _, base = _compared_metric(table)
+    v = table[table["variant"] != base]
+    ok = (v[ACC_DIFF.pairs] >= min_pairs) & (v[ECE_DIFF.pairs] >= min_pairs)
+    return v[ok], v[~v["variant"].isin(set(v.loc[ok, "variant"]))]
+
+# %% ../nbs/12a_results.ipynb #41006889
+def _headline_cell(r:pd.Series, c:Difference, digits:int) -> str:
+    "`+0.003 [−0.004, +0.011]`, in bold where the interval excludes 0; `–` with fewer than 2 seed pairs."
+    if not r[c.pairs] >= 2: return "–"
+    s = _difference(r[c.mean], r[c.low], r[c.high], r[c.pairs], r[c.pairs], digits)
+    return f"**{s}**" if r[c.low] > 0 or r[c.high] < 0 else s
+
+def _left_out_line(left:pd.DataFrame, base:str, short:str) -> str:
+    "The line under the headline table that names the variants left out, with their seed pairs per dataset."
+    def pairs(g): return ", ".join(f"{dataset_title(r.dataset)} {r.n_pairs}/{r.ece_n_pairs}" for r in g.itertuples())
+    why = "; ".join(f"`{v}` ({pairs(g)})" for v, g in left.groupby("variant", sort=False))
+    return (f"Left out, with fewer than 2 seed pairs with `{base}` on Δ {short} or Δ ECE in every dataset "
+            f"(pairs on each): {why}.")
+
+def headline_markdown(table:pd.DataFrame, # from `results_table` (or results.csv read back)
+                      digits:int=3,
+                     ) -> str:
+    "Markdown: Δ test accuracy and Δ test ECE with the baseline per variant and dataset, unadjusted 95% t-intervals."
+    acc, cal = differences(table)
+    _, base = _compared_metric(table)
+    shown, left = headline_rows(table)
+    short = "acc" if acc.name == "test accuracy" else acc.name
+    out = [] if len(shown) else [f"_No variant has 2 seed pairs with `{base}` on both comparisons yet._"]
+    if len(shown):
+        ds = sorted(shown["dataset"].unique(), key=dataset_order)
+        rows = {(r["dataset"], r["variant"]): r for _, r in shown.iterrows()}
+        out = ["| variant | " + " | ".join(f"{dataset_title(d)} Δ {w}" for d in ds for w in (short, "ECE")) + " |",
+               "|---|" + "--:|" * (2 * len(ds))]
+        for v in sorted(shown["variant"].unique(), key=variant_order):
+            cells = [_headline_cell(rows[d, v], c, digits) if (d, v) in rows else "–" for d in ds for c in (acc, cal)]
+            out.append(f"| `{v}` | " + " | ".join(cells) + " |")
+        out += ["", f"Each cell: the mean difference variant − `{base}` over seed pairs [95% t-interval, unadjusted]; "
+                    "**bold**: the interval excludes 0; –: fewer than 2 seed pairs. ECE: lower is better."]
+    if len(left): out += ["", _left_out_line(left, base, short)]
+    return "\n".join(out) + "\n"
+
+# %% ../nbs/12a_results.ipynb #8830b77f
+def headline_findings(table:pd.DataFrame, # from `results_table` (or results.csv read back)
+                      alpha:float=0.05, # level of the Holm-adjusted paired t-test
+                     ) -> str:
+    "Markdown, one sentence per dataset: for which metric an interval excludes 0, and for how many variants."
+    shown, _ = headline_rows(table)
+    cs, out = differences(table), []
+    for ds in sorted(shown["dataset"].unique(), key=dataset_order):
+        g = shown[shown["dataset"] == ds]
+        said = "; ".join(_what_excludes_0(g, c, _holm_family(table, ds, c), alpha) for c in cs)
+        out.append(f"- **{dataset_title(ds)}** ({_pairs_range(g, cs)}): {said}.")
+    return "\n".join(out) + "\n" if out else ""
+
+# %% ../nbs/12a_results.ipynb #a5b81c6d
+def _seeds_per_row(g:pd.DataFrame) -> str:
+    "`5`, or `5 (layer·mixup·Beta(16)·max: 3)` naming the rows with another number of seeds."
+    n = g.groupby("variant", sort=False)["seed"].nunique()
+    usual = int(n.mode().iloc[0])
+    return f"{usual}" + "".join(f" ({v}: {k})" for v, k in n.items() if k != usual)
+
+def runs_overview(runs:pd.DataFrame, # from `load_runs` (after `select_protocol`)
+                 ) -> pd.DataFrame:
+    "Per dataset: protocol, runs, rows (variants), seeds per row, runs that keep predictions, devices (runs on each)."
+    rows = []
+    for ds in sorted(runs["dataset"].unique(), key=dataset_order):
+        g = runs[runs["dataset"] == ds]
+        devices = g["device"].fillna("unrecorded").value_counts()
+        rows.append({"dataset": dataset_title(ds),
+                     "protocol": "; ".join(f"{l} ({p})" for p, l in dict(zip(g["protocol_id"], g["protocol"])).items()),
+                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": _seeds_per_row(g),
+                     "keep predictions": int((g["metrics_from"] == "predictions").sum()),
+                     "devices (runs)": ", ".join(f"{d} ({n})" for d, n in devices.items())})
+    cols = ["dataset", "protocol", "runs", "rows", "seeds per row", "keep predictions", "devices (runs)"]
+    return pd.DataFrame(rows, columns=cols).set_index("dataset").rename_axis(None)   # no header row of its own
+
+# %% ../nbs/12a_results.ipynb #6d33fbe1
+MEANS = {"test acc": "test_acc", "test F1": "test_f1", "test ECE": "test_ece"}   # column -> results.csv prefix
+
+def means_table(table:pd.DataFrame, # from `results_table` (or results.csv read back)
+                digits:int=3,
+               ) -> pd.DataFrame:
+    "Mean ± std over seeds per variant (rows, table order) and dataset × metric (`MEANS`, columns); `–` where none."
+    out = {}
+    for ds in sorted(table["dataset"].unique(), key=dataset_order):
+        g = table[table["dataset"] == ds].set_index("variant")
+        for label, col in MEANS.items():
+            cells = {v: _mean_sd(r[f"{col}_mean"], r[f"{col}_std"], digits) for v, r in g.iterrows()}
+            if col == "test_ece":
+                cells = {v: c + (f" (n={r.n_calibrated})" if 0 < r.n_calibrated < r.n else "")
+                         for (v, r), c in zip(g.iterrows(), cells.values())}
+            out[(dataset_title(ds), label)] = cells
+    df = pd.DataFrame(out)
+    df = df.loc[sorted(df.index, key=variant_order)] if len(df) else df
+    return df.fillna("–")
 
 # %% ../nbs/12a_results.ipynb #c0e79a91
 def unfinished_rows(table:pd.DataFrame, # results (`results_table`, or results.csv read back)

@@ -272,7 +272,7 @@ def _no_spread(dataset, variant, d, metric) -> str:
     same = (f"gives the same {metric} as the baseline" if d[0] == 0 else
             f"changes {metric} by {_significant(d[0], 6)}")
     return (f"On {dataset}, {variant} {same} on each of its {len(d)} seed pairs: with no spread between the seeds "
-            "there is no interval, so nothing is ruled out.")
+            "there is no interval, so nothing is excluded.")
 
 def findings_line(dataset:str, # e.g. rotten_tomatoes
                   variant:str, # e.g. embed·mixup·N(0.1,0.015), or a readable description
@@ -283,23 +283,24 @@ def findings_line(dataset:str, # e.g. rotten_tomatoes
                   p_example:float|None=None, # p of `example_test`, appended with what it is about
                   p_holm:float|None=None, # the t-test's p adjusted over the dataset's comparisons (`holm`)
                  ) -> str:
-    "One sentence: the (unadjusted) t-interval of the mean paired difference, what it rules out, and Holm's caveat."
+    "One sentence: the (unadjusted) t-interval of the mean paired difference, what it excludes, and Holm's caveat."
     d = _finite_diffs(diffs)
     if len(d) < 2:
         return (f"On {dataset}, {variant} has {len(d)} seed pair{'s'*(len(d) != 1)} with the baseline for {metric}: "
-                "too few for an interval, so nothing is ruled out.")
+                "too few for an interval, so nothing is excluded.")
     if np.ptp(d) == 0: return _no_spread(dataset, variant, d, metric)
     lo, hi = t_interval(d, level)
     (slo, shi), adj = outward_bounds(lo, hi, digits), p_holm is not None and not np.isnan(p_holm)
     holm_p = ("1.0" if p_holm >= 1 else f"{p_holm:.2g}") if adj else ""
+    holm = f", {holm_p} after Holm's correction over the dataset's variants" if adj else ""
     basis = (f"mean {_signed(d.mean(), digits)}; {level:.0%} t-interval, unadjusted, {len(d)} seed pairs, paired "
-             f"t-test p = {paired_t_p(d):.2g}" + (f", {holm_p} after Holm's correction" if adj else ""))
+             f"t-test p = {paired_t_p(d):.2g}{holm}")
     head = f"On {dataset}, {variant} changes {metric} by between {slo} and {shi} ({basis})"
-    if lo > 0: tail = f"no change is ruled out, and so is an increase above {shi}"
-    elif hi < 0: tail = f"no change is ruled out, and so is a decrease beyond {slo}"
-    else: tail = f"an increase above {shi} and a decrease beyond {slo} are ruled out; no change is not"
+    if lo > 0: tail = f"the interval excludes 0 (no change) and an increase above {shi}"
+    elif hi < 0: tail = f"the interval excludes 0 (no change) and a decrease beyond {slo}"
+    else: tail = f"the interval excludes an increase above {shi} and a decrease beyond {slo}, but not 0 (no change)"
     if adj and (lo > 0 or hi < 0) and p_holm >= 1 - level:
-        tail += ", though not once the dataset's other comparisons are accounted for (Holm)"
+        tail += f", though not with Holm's correction over the dataset's variants (p ≥ {1 - level:.2g})"
     out = f"{head}: {tail}."
     if p_example is not None and not np.isnan(p_example):
         out += f" Pooling the seeds over test examples (these trained models, not new seeds): p = {p_example:.2g}."

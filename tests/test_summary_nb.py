@@ -1,4 +1,4 @@
-"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept per dataset, pooling reported, an unknown id refused, every output written; with predictions: ECE columns and the reliability diagram."
+"nbs/summary.ipynb, executed by papermill on synthetic run records: one protocol kept per dataset, pooling reported, an unknown id refused, every output written; with predictions: the headline, ECE columns and the reliability diagram."
 import papermill as pm
 import pandas as pd
 import pytest
@@ -16,6 +16,15 @@ def run_summary(runs_root, out_dir, **params):
 
 def outputs(nb):
     return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def markdown(nb):
+    return "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+
+
+def images(nb):
+    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
 @pytest.fixture
@@ -48,14 +57,19 @@ def test_summary_keeps_the_main_protocol_and_writes_every_output(runs_root, tmp_
     assert rt.loc["none", "test_acc_mean"] == pytest.approx(0.81)
     assert rt.loc["embed·mixup·N(0.1,0.015)", "diff_mean"] == pytest.approx(0.02)
     assert res[res.dataset == "sst2"].variant.tolist() == ["none"]
-    for fig in ("fig_points.png", "fig_curves.png", "fig_differences.png"):
+    for fig in ("fig_points.png", "fig_curves.png"):
         assert (out / fig).stat().st_size > 10_000, fig
-    # no run keeps predictions: calibration empty, said so, no reliability diagram
+    # no run keeps predictions: calibration empty, said so, no headline (it needs ECE pairs), no reliability diagram
     assert (res.metrics_from == "metrics.json").all() and res.test_ece_mean.isna().all() and (res.n_calibrated == 0).all()
-    assert not (out / "fig_reliability.png").exists()
+    assert not (out / "fig_reliability.png").exists() and not (out / "fig_headline.png").exists()
     text = outputs(nb)
     assert "fig_reliability.png: not drawn: no run keeps predictions.csv" in text
-    assert "test_ece: no variant has a pair of runs" in text
+    assert "fig_headline.png: not drawn: plot_headline: no variant has 2 seed pairs" in text
+    md = markdown(nb)
+    assert "_No variant has 2 seed pairs with `none` on both comparisons yet._" in md
+    assert "- **Rotten Tomatoes** (3 seed pairs with `none`):" in md and "Test ECE" not in md
+    assert "left out: 1 run(s) of Rotten Tomatoes in another protocol" in text   # the lr-search run
+    assert images(nb) == 2
     assert "reruns not checked:" in text and "needs a git work tree" in text   # tmp_path has no history
 
 
@@ -70,12 +84,15 @@ def test_summary_with_predictions_fills_calibration_and_draws_reliability(pred_r
     assert v.ece_n_pairs == 5 and v.ece_diff_t_low > 0 and v.p_ece_ttest < 0.05
     assert v.n_pairs == 5 and v.diff_t_low <= v.diff_mean <= v.diff_t_high and 0 <= v.p_example <= 1
     assert v.finding.startswith("On rotten_tomatoes, `embed·mixup·N(0.1,0.015)` changes test accuracy by between")
-    assert (out / "fig_reliability.png").stat().st_size > 10_000
-    text = outputs(nb)
-    assert "saved" in text and "fig_reliability.png" in text
-    md = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
-                 for o in c.get("outputs", []))
-    assert "| test ECE |" in md and "ECE –" not in md                 # every row from predictions: no fallback note
+    for fig in ("fig_headline.png", "fig_points.png", "fig_curves.png", "fig_reliability.png"):
+        assert (out / fig).stat().st_size > 10_000, fig
+    assert images(nb) == 4 and "not drawn" not in outputs(nb)
+    md = markdown(nb)
+    assert md.startswith("| variant | Rotten Tomatoes Δ acc | Rotten Tomatoes Δ ECE |")     # the headline first
+    row = next(l for l in md.splitlines() if l.startswith("| `embed·mixup·N(0.1,0.015)` |"))
+    assert row.count("**") == 4, row                # both intervals (accuracy and ECE up) exclude 0: both in bold
+    assert "  - Test ECE, lower is better: every variant raises mean test ECE, and for 1 of 1 the interval excludes 0" in md
+    assert "Left out" not in md and "ruled out" not in md
 
 
 def test_summary_with_every_protocol_pooled_says_so(runs_root, tmp_path):

@@ -183,8 +183,6 @@ def test_committed_run_notebooks_show_no_stderr():
     assert not found, f"{len(found)} run notebook(s) with a stderr box, e.g. {list(found.items())[:3]}"
 
 
-@pytest.mark.xfail(reason="the new nbs/index.ipynb (issue 30, another engineer) calls results.headline_markdown",
-                   strict=False)
 def test_index_has_a_results_cell_with_output():
     nb = json.loads((ROOT / "nbs" / "index.ipynb").read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "headline_markdown(" in _text(c["source"])]

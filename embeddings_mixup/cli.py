@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from .config import ConfigError, DataError, TrainConfig, flag_name, flag_values
+from .names import dataset_name
 from .train import train
 
 # %% auto #0
@@ -100,9 +101,13 @@ def parse_train_args(argv:list[str], # the arguments after `train`
     return TrainConfig.from_dict({k: parse_value(k, v, *kinds[k]) for k, v in values.items()}), opts
 
 # %% ../nbs/07_cli.ipynb #13f5d9ef
-def default_out_dir(site:str, method:str, seed:int) -> str:
-    "The run folder when none is given: runs/<site>-<method>-s<seed>-<date-time>."
-    return f"runs/{site}-{method}-s{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+def default_out_dir(site:str, # the mixing site
+                    method:str, # the mixing method
+                    seed:int, # the run's seed
+                    data:str|Path|None=None, # the `data` parameter (None: the default dataset)
+                   ) -> str:
+    "The run folder when none is given: runs/<dataset>-<site>-<method>-s<seed>-<date-time> (`names.dataset_name`)."
+    return f"runs/{dataset_name(data)}-{site}-{method}-s{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 # %% ../nbs/07_cli.ipynb #6ea88f41
 USAGE = """usage: embeddings-mixup {train,sweep} ...
@@ -122,7 +127,7 @@ def train_main(argv:list[str], # the arguments after `train`
         cfg, opts = parse_train_args(argv)
         if opts.get("print_config"):
             print(yaml.safe_dump(asdict(cfg), sort_keys=False), end=""); return 0
-        if cfg.out_dir is None: cfg.out_dir = default_out_dir(cfg.site, cfg.method, cfg.seed)
+        if cfg.out_dir is None: cfg.out_dir = default_out_dir(cfg.site, cfg.method, cfg.seed, cfg.data)
         rec = train(cfg)
     except (ConfigError, DataError) as e:
         print(f"error: {e}", file=sys.stderr); return 2

@@ -4,41 +4,28 @@
 
 # %% ../nbs/05_training.ipynb #bf2e0835
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, platform, time
+import contextlib, hashlib, json, math, os, platform, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 import embeddings_mixup
-from .batching import (batches, bucket_batches, collate_examples, collator_for, load_tokenizer,
-                                       tokenize)
+from .batching import bucket_batches, collate_examples, collator_for, load_tokenizer, tokenize
 from .data import load_data
+from .evaluation import classification_metrics, evaluate, predict_split, save_curves
 from .git import head_commit
 from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
 from .runs import save_predictions
-from .stats import classification_scores
 
 # %% auto #0
-__all__ = ['RANK_STRIDE', 'classification_metrics', 'write_json_atomic', 'git_commit', 'environment', 'predict', 'NonFiniteLoss',
-           'subset_split', 'epoch_generator', 'rank_seed', 'resolve_precision', 'Run', 'make_optimizer',
-           'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch',
-           'gather_shards', 'predict_split', 'evaluate', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish',
-           'close_run', 'train']
-
-# %% ../nbs/05_training.ipynb #eefc8b21
-def classification_metrics(logits:torch.Tensor|np.ndarray, # (N,C) scores
-                           labels:torch.Tensor|np.ndarray, # (N,) true classes
-                          ) -> dict[str, float]:
-    "accuracy, precision, recall, f1 (`stats.classification_scores`: binary of class 1, else macro) and mean CE loss."
-    logits, labels = torch.as_tensor(logits).float(), torch.as_tensor(labels).long()
-    scores = classification_scores(logits.argmax(-1).numpy(), labels.numpy(), logits.shape[-1])
-    return {**scores, "loss": float(F.cross_entropy(logits, labels))}
+__all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'subset_split', 'epoch_generator',
+           'rank_seed', 'resolve_precision', 'Run', 'make_optimizer', 'used_examples_line', 'load_run_data',
+           'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch', 'select_epoch',
+           'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -62,23 +49,6 @@ def environment() -> dict:
     return {"python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
             "datasets": datasets.__version__, "accelerate": accelerate.__version__, "platform": platform.platform(),
             "torch_threads": torch.get_num_threads()}
-
-# %% ../nbs/05_training.ipynb #9ac676ef
-@torch.no_grad()
-def predict(model, split:dict, collate, batch_size:int=128, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Logits and labels of a tokenized split, in the split's order (batches are length-sorted for speed)."
-    was = model.training; model.eval()
-    device = device or next(model.parameters()).device
-    n = len(split["labels"])
-    out = None
-    try:
-        for idx, b in batches(split, batch_size, collate):
-            b.pop("labels")
-            logits = model(**{k: v.to(device) for k, v in b.items()}).logits.float().cpu()
-            if out is None: out = torch.empty(n, logits.shape[-1])
-            out[idx] = logits
-    finally: model.train(was)
-    return out, torch.tensor(split["labels"])
 
 # %% ../nbs/05_training.ipynb #5ee2410e
 class NonFiniteLoss(RuntimeError):
@@ -166,9 +136,21 @@ def make_optimizer(model:torch.nn.Module, lr:float, weight_decay:float) -> torch
               {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=lr)
 
+# %% ../nbs/05_training.ipynb #580bdbb1
+def used_examples_line(full:dict[str, int], # examples per split of the whole dataset
+                       used:dict[str, int], # examples per split the run uses (after `limit` / `eval_limit`)
+                       limit:int|None=None, # the run's `limit` (None: all of train)
+                       eval_limit:int|None=None, # the run's `eval_limit` (None: all of validation and test)
+                      ) -> str:
+    "One line: the examples a run trains and evaluates on, of how many, and which limit cut them."
+    of = lambda s: f"{used[s]:,} of {full[s]:,} {s}"
+    cut = lambda name, n: "" if n is None else f" ({name}={n})"
+    return (f"training on {of('train')} examples{cut('limit', limit)}, "
+            f"evaluating on {of('validation')} and {of('test')}{cut('eval_limit', eval_limit)}")
+
 # %% ../nbs/05_training.ipynb #b0754b52
 def load_run_data(cfg:TrainConfig) -> tuple:
-    "(dataset, tokenizer, tokenized splits cut to `limit`/`eval_limit`, label names) of a run."
+    "(dataset, tokenizer, tokenized splits cut to `limit`/`eval_limit`, label names) of a run; prints what it uses."
     opts = {k: getattr(cfg, k) for k in DATA_OPTIONS if getattr(cfg, k) is not None}
     dd = load_data(cfg.data, validation_frac=cfg.validation_frac, **opts)
     label_names = dd["train"].features["label"].names
@@ -176,6 +158,8 @@ def load_run_data(cfg:TrainConfig) -> tuple:
     enc = tokenize(dd, tok, cfg.max_len)
     enc["train"] = subset_split(enc["train"], cfg.limit)
     for s in ("validation", "test"): enc[s] = subset_split(enc[s], cfg.eval_limit)
+    print(used_examples_line({s: len(dd[s]) for s in enc}, {s: len(enc[s]["labels"]) for s in enc}, cfg.limit,
+                             cfg.eval_limit))
     return dd, tok, enc, label_names
 
 # %% ../nbs/05_training.ipynb #b9de6d1c
@@ -308,8 +292,8 @@ def train_epoch(run:Run, epoch:int, progress:bool=True) -> dict:
     mix_gen, split = epoch_generator(run.cfg.seed, epoch, 1, run.acc.process_index), run.enc["train"]
     batch_list, k = epoch_batches(run, epoch), run.cfg.grad_accum_steps
     steps = [batch_list[i:i + k] for i in range(0, len(batch_list), k)]   # the micro-batches of each optimizer step
-    bar = tqdm(steps, desc=f"epoch {epoch}/{run.cfg.epochs}", mininterval=30,
-               leave=False, disable=not (progress and run.acc.is_main_process))
+    bar = tqdm(steps, desc=f"epoch {epoch}/{run.cfg.epochs}", mininterval=30, leave=True,
+               file=sys.stdout, disable=not (progress and run.acc.is_main_process))   # stdout: no stderr in a notebook
     total, seen = 0.0, 0
     for group in bar:
         micro = [collate_examples(split, idx, run.collate) for idx in group]
@@ -323,42 +307,6 @@ def train_epoch(run:Run, epoch:int, progress:bool=True) -> dict:
     dt = time.time() - t0; run.train_seconds += dt
     return {"epoch": epoch, "train_loss": total / max(seen, 1), "seconds": dt,
             "train_examples_per_s": seen / max(dt, 1e-9)}
-
-# %% ../nbs/05_training.ipynb #2cb48d6a
-def gather_shards(acc, # the `Accelerator`
-                  logits:torch.Tensor, # (n_rank, C): this process's predictions, of examples rank, rank+P, ...
-                  n:int, # examples in the whole split
-                 ) -> torch.Tensor:
-    "The (n, C) logits of a split sharded by stride over the processes, in split order: each example exactly once."
-    P, r = acc.num_processes, acc.process_index
-    m, idx = math.ceil(n / P), torch.arange(r, n, P)
-    pad_idx = torch.full((m,), -1, dtype=torch.long); pad_idx[:len(idx)] = idx   # -1 marks padding
-    pad = torch.zeros(m, logits.shape[-1]); pad[:len(idx)] = logits
-    all_idx, all_logits = (acc.gather(t.to(acc.device)).cpu() for t in (pad_idx, pad))
-    keep = all_idx >= 0
-    got = all_idx[keep]
-    if len(got) != n or len(set(got.tolist())) != n:
-        raise RuntimeError(f"gathered {len(got)} predictions for {n} examples ({len(set(got.tolist()))} distinct)")
-    out = torch.empty(n, logits.shape[-1]); out[got] = all_logits[keep]
-    return out
-
-# %% ../nbs/05_training.ipynb #82d0163b
-def predict_split(run:Run, split:str="validation") -> tuple[torch.Tensor, torch.Tensor]:
-    "Logits and labels of the current model on one split, in its order; several processes each predict a shard."
-    data, P, r = run.enc[split], run.acc.num_processes, run.acc.process_index
-    if P == 1: logits, labels = predict(run.core, data, run.collate, run.cfg.eval_batch_size, run.device)
-    else:
-        shard = {k: v[r::P] for k, v in data.items()}
-        mine = predict(run.core, shard, run.collate, run.cfg.eval_batch_size, run.device)[0] if shard["labels"] \
-            else torch.empty(0, run.num_classes)
-        logits, labels = gather_shards(run.acc, mine, len(data["labels"])), torch.tensor(data["labels"])
-    run.record.setdefault("evaluated", {})[split] = len(logits)
-    return logits, labels
-
-# %% ../nbs/05_training.ipynb #05556ab6
-def evaluate(run:Run, split:str="validation") -> dict[str, float]:
-    "`classification_metrics` of the current model on one split (`predict_split`)."
-    return classification_metrics(*predict_split(run, split))
 
 # %% ../nbs/05_training.ipynb #29ec9ec9
 def select_epoch(run:Run, epoch:int, val_accuracy:float) -> bool:
@@ -433,7 +381,7 @@ def finish(run:Run):
 
 # %% ../nbs/05_training.ipynb #7de2d7a5
 def close_run(run:Run):
-    "Always, even after an error: remove the mixer, record timing, write metrics.json and history.csv, end W&B."
+    "Always, even after an error: remove the mixer; record timing; write metrics.json, history.csv, curves.png; end W&B"
     run.mixer.remove()
     hist = run.record["history"]
     run.record["timing"] = {"train_seconds": run.train_seconds, "eval_seconds": run.eval_seconds,
@@ -444,6 +392,7 @@ def close_run(run:Run):
     if run.out is not None and run.acc.is_main_process and hist:
         import pandas as pd
         pd.DataFrame(hist).to_csv(run.out/"history.csv", index=False)
+        save_curves(run.record, run.out/"curves.png")
     if run.wandb: run.wandb.finish()
 
 # %% ../nbs/05_training.ipynb #ac74acfd

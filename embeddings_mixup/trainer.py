@@ -16,7 +16,7 @@ from .mixup import sample_lam, sample_pairs
 from .model import Mixer, mixed_loss, structural_special_ids
 from .config import ConfigError, TrainConfig
 from .names import MIX_KEYS
-from .train import classification_metrics
+from .evaluation import classification_metrics
 
 # %% auto #0
 __all__ = ['MIX_PARAMS', 'trainer_dataset', 'trainer_metrics', 'mixing_seed', 'mix_kwargs', 'MixupTrainer']

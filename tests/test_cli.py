@@ -91,7 +91,11 @@ def test_train_command_saves_model_with_card(rt_dir, tmp_path, capsys):
     out = tmp_path / "run"
     params = dict(SMOKE, save_model=True, data=str(rt_dir), site="embed", out_dir=str(out))
     assert main(["train", *_flags(**params)]) == 0
-    assert "complete: validation accuracy" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "complete: validation accuracy" in printed.out
+    assert f"training on {SMOKE['limit']} of 8,530 train examples (limit={SMOKE['limit']})" in printed.out
+    assert "epoch 1/" in printed.out and not printed.err   # the progress bar on stdout, nothing on stderr
+    assert (out / "curves.png").stat().st_size > 0        # the same artifacts as nbs/train.ipynb writes
     rec = json.loads((out / "metrics.json").read_text())
     assert rec["status"] == "complete" and rec["num_processes"] == 1
     assert rec["effective_batch_size"] == SMOKE["batch_size"]

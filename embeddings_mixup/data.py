@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #6753ccf5
 from __future__ import annotations
-import hashlib, os, re, warnings
+import hashlib, os, re, shlex, warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -13,7 +13,7 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from .config import DataError
 from .names import LOCAL_COPIES, TABLE_EXTS, looks_like_path
-from .tables import Table, read_lines, read_table
+from .tables import Table, column_kinds, read_lines, read_table
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'SPLITS', 'SPLIT_ALIASES', 'RT_SHA256', 'RT_LABELS', 'TEXT_ALIASES', 'PAIR_ALIASES', 'LABEL_ALIASES',
@@ -92,12 +92,27 @@ def _columns_named(columns, names) -> list[str]:
     return [c for c in columns if str(c).lower() in names]
 
 # %% ../nbs/00_data.ipynb #348abd80
-def _one_column(cands, what, param, columns, name, looked):
+def _one_column(cands, what, param, columns, name, looked, hint=""):
     if len(cands) == 1: return cands[0]
     found = f"no {what} column found (looked for {', '.join(looked)})" if not cands else \
             f"ambiguous {what} column: {cands} could each be it"
     raise DataError(f"{name}: {found}. The file's columns are {list(columns)}. "
-                    f"Name the one to use: -p {param} <column>.")
+                    + (hint or f"Name the one to use: -p {param} <column>."))
+
+# %% ../nbs/00_data.ipynb #be2ac730
+def _text_hint(kinds:dict[str, str]|None, # column -> kind (`column_kinds`); None: unknown
+               taken:Sequence[str|None], # columns already used (label, a given text_pair)
+               pair_given:bool=False, # text_pair_column was given: only the first text is missing
+              ) -> str:
+    "The remedy for an undetected text column, from the text-like columns; '' when none is known."
+    texts = [c for c, k in (kinds or {}).items() if k == "text" and c not in taken]
+    q = shlex.quote
+    if not texts: return ""
+    if len(texts) == 1: return f"{texts[0]!r} holds text: name it with -p text_column {q(texts[0])}."
+    listed = ", ".join(map(repr, texts))
+    if pair_given: return f"The columns {listed} hold text: name the first text with -p text_column <column>."
+    return (f"{len(texts)} columns hold text ({listed}). To train on pairs of texts: -p text_column {q(texts[0])} "
+            f"-p text_pair_column {q(texts[1])}; to train on one text: -p text_column <column>.")
 
 # %% ../nbs/00_data.ipynb #a616d024
 def detect_columns(columns:Sequence[str], # the columns of the training file
@@ -105,6 +120,7 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
                    text_pair_column:str|None=None, # None: detected (pairs only when text_column is None too)
                    label_column:str|None=None, # None: detected
                    name:str="data", # the file, named in errors
+                   kinds:dict[str, str]|None=None, # column -> kind (`column_kinds`); None: unknown
                   ) -> dict[str, str|None]:
     "Which columns hold text, text_pair (None for single sentences) and label: given names checked, others detected."
     def given(col, param):
@@ -118,7 +134,8 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
     elif pair:
         singles = TEXT_ALIASES + tuple(a for a, _ in PAIR_ALIASES)
         candidates = [c for c in _columns_named(columns, singles) if c not in (pair, label)]
-        text = _one_column(candidates, "text", "text_column", columns, name, singles)
+        text = _one_column(candidates, "text", "text_column", columns, name, singles,
+                           _text_hint(kinds, (pair, label), pair_given=True))
     else:
         found = [(a[0], b[0]) for a, b in ((_columns_named(columns, [x]), _columns_named(columns, [y]))
                                            for x, y in PAIR_ALIASES) if len(a) == 1 and len(b) == 1]
@@ -126,8 +143,8 @@ def detect_columns(columns:Sequence[str], # the columns of the training file
                                            f"columns are {list(columns)}. Name them: -p text_column <column> "
                                            f"-p text_pair_column <column>.")
         text, pair = found[0] if found else \
-            (_one_column(_columns_named(columns, TEXT_ALIASES), "text", "text_column", columns, name, TEXT_ALIASES),
-             None)
+            (_one_column(_columns_named(columns, TEXT_ALIASES), "text", "text_column", columns, name, TEXT_ALIASES,
+                         _text_hint(kinds, (label,))), None)
     used = [c for c in (text, pair, label) if c is not None]
     if len(set(used)) < len(used):
         raise DataError(f"{name}: the same column is used twice ({dict(text=text, text_pair=pair, label=label)}); "
@@ -170,26 +187,31 @@ def _int_label(l):
     return None
 
 # %% ../nbs/00_data.ipynb #e76fa571
-def _label_classes(labels:dict[str, list], tables:dict[str, Table], source:str):
-    "Class names and the function that turns a raw label into its class index (the classes are the training split's)."
+def _label_classes(labels:dict[str, list], # split -> raw labels
+                   tables:dict[str, Table], # split -> its table, to name the line of a bad label
+                   source:str, # named in errors
+                  ) -> tuple[list[str], callable, dict[str, int]|None]:
+    "Class names, the function from a raw label to its class index, and the relabelling of integers (None: none)."
     ints = {s: [_int_label(l) for l in ls] for s, ls in labels.items()}
     flat = [i for s in SPLITS for i in ints[s]]
-    if all(i is not None for i in flat):
-        bad = sorted({v for v in flat if v < 0})
-        if bad: raise DataError(f"{source}: labels must be integers 0..C-1; found negative labels {bad}.")
-        C = max(ints["train"]) + 1
-        for s in SPLITS:
-            out = [j for j, v in enumerate(ints[s]) if v >= C]
-            if out: raise DataError(f"{source}: the {s} split has label(s) {sorted({ints[s][j] for j in out})} "
-                                    f"outside 0..{C-1}, the classes of the training split (first at "
-                                    f"{tables[s].where(out[0])}). Fix the labels or the split.")
-        return [str(i) for i in range(C)], _int_label
-    if any(i is not None for i in flat):
+    numbers = all(i is not None for i in flat)
+    if not numbers and any(i is not None for i in flat):
         raw = sorted({str(l) for s in SPLITS for l in labels[s]})
         raise DataError(f"{source}: labels mix numbers and names ({raw[:6]}...); use one kind.")
-    names = sorted({str(l).strip() for s in SPLITS for l in labels[s]})
-    index = {n: i for i, n in enumerate(names)}
-    return names, lambda l: index[str(l).strip()]
+    keys = ints if numbers else {s: [str(l).strip() for l in ls] for s, ls in labels.items()}
+    classes = sorted(set(keys["train"]))
+    index = {c: i for i, c in enumerate(classes)}
+    as_is = not numbers or classes == list(range(len(classes)))   # 0..C-1, every value present: indices as they are
+    shown = classes if len(classes) <= 12 else classes[:12] + ["..."]
+    span = f"0..{len(classes)-1}" if numbers and as_is else str(shown)
+    for s in ("validation", "test"):
+        out = [j for j, k in enumerate(keys[s]) if k not in index]
+        if out: raise DataError(f"{source}: the {s} split has label(s) {sorted({keys[s][j] for j in out})} outside "
+                                f"{span}, the classes of the training split (first at {tables[s].where(out[0])}). "
+                                f"Fix the labels or the split.")
+    key = _int_label if numbers else (lambda l: str(l).strip())
+    relabel = None if as_is else {str(c): i for i, c in enumerate(classes)}
+    return [str(c) for c in classes], (lambda l: index[key(l)]), relabel
 
 # %% ../nbs/00_data.ipynb #1cd6f014
 def build_dataset(splits:dict, # split name -> `Table` (or a list of row dicts); train, validation and test
@@ -203,19 +225,18 @@ def build_dataset(splits:dict, # split name -> `Table` (or a list of row dicts);
     if missing: raise DataError(f"{source}: missing split(s) {missing}; need {list(SPLITS)}.")
     as_table = lambda s, t: Table(f"{source} [{s}]", list(dict.fromkeys(k for r in t for k in r)), list(t))
     tables = {s: t if isinstance(t, Table) else as_table(s, t) for s, t in splits.items() if s in SPLITS}
-    cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
+    kinds = column_kinds(tables["train"])
+    cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name,
+                          kinds)
     data = {s: _rows_to_columns(tables[s], cols, s, source) for s in SPLITS}
     labels = {s: data[s].pop("label") for s in SPLITS}
-    names, conv = _label_classes(labels, tables, source)
-    C = len(names)
-    if C < 2: raise DataError(f"{source}: only one class ({names}); classification needs at least 2.")
-    ids = {s: [conv(l) for l in labels[s]] for s in SPLITS}
-    absent = sorted(set(range(C)) - set(ids["train"]))
-    if absent: raise DataError(f"{source}: labels must be consecutive integers 0..{C-1}, but class(es) {absent} "
-                               f"have no training example. Re-number the labels.")
+    names, conv, relabel = _label_classes(labels, tables, source)
+    if len(names) < 2: raise DataError(f"{source}: only one class ({names}); classification needs at least 2.")
     feats = _standard_features(names, pair=cols["text_pair"] is not None)
-    dd = DatasetDict({s: Dataset.from_dict({**data[s], "label": ids[s]}, features=feats) for s in SPLITS})
-    dd.notes = {"columns": cols, "rows": {s: len(dd[s]) for s in SPLITS}}
+    dd = DatasetDict({s: Dataset.from_dict({**data[s], "label": [conv(l) for l in labels[s]]}, features=feats)
+                      for s in SPLITS})
+    dd.notes = {"columns": cols, "unused_columns": {c: k for c, k in kinds.items() if c not in cols.values()},
+                "rows": {s: len(dd[s]) for s in SPLITS}, **({"label_map": relabel} if relabel else {})}
     return dd
 
 # %% ../nbs/00_data.ipynb #dfdaa88c
@@ -277,9 +298,12 @@ def carve_missing(tables:dict[str, Table], # the splits found; must hold train
     return out, notes
 
 # %% ../nbs/00_data.ipynb #88a458a1
-def _all_labels_hidden(table:Table, label:str) -> bool:
+def _all_labels_hidden(table:Table, label:str,
+                       train:Table|None=None, # the training split: where -1 is a class, a split of -1 is ordinary
+                      ) -> bool:
     "A split whose every label is -1 (GLUE's convention for a hidden test set): no use for evaluation."
-    return bool(table.rows) and all(str(r.get(label)).strip() == "-1" for r in table.rows)
+    minus_one = lambda t: [str(r.get(label)).strip() == "-1" for r in t.rows]
+    return bool(table.rows) and all(minus_one(table)) and not (train is not None and any(minus_one(train)))
 
 # %% ../nbs/00_data.ipynb #7f822f96
 def assemble(tables:dict[str, Table], # split name -> Table; train required
@@ -292,8 +316,9 @@ def assemble(tables:dict[str, Table], # split name -> Table; train required
             ) -> DatasetDict:
     "Columns chosen on train, missing splits carved from train, every row checked: a `DatasetDict` with `.notes`."
     if "train" not in tables: raise DataError(f"{source}: no training split; found {sorted(tables)}.")
-    cols = detect_columns(tables["train"].columns, text_column, text_pair_column, label_column, tables["train"].name)
-    hidden = [s for s in ("validation", "test") if s in tables and _all_labels_hidden(tables[s], cols["label"])]
+    train = tables["train"]
+    cols = detect_columns(train.columns, text_column, text_pair_column, label_column, train.name, column_kinds(train))
+    hidden = [s for s in ("validation", "test") if s in tables and _all_labels_hidden(tables[s], cols["label"], train)]
     tables = {s: t for s, t in tables.items() if s not in hidden}
     for s, t in tables.items(): _rows_to_columns(t, cols, s, source)   # a bad line is named before any carving
     tables, carved = carve_missing(tables, cols["label"], validation_frac, test_frac, split_seed)
@@ -342,10 +367,19 @@ def _load_local(path:Path, encoding:str|None=None, **kw) -> DatasetDict:
 
 # %% ../nbs/00_data.ipynb #1a387e02
 def describe(dd:DatasetDict) -> str:
-    "One line per fact of `dd.notes`: examples per split, columns read, carved splits."
+    "One line per fact of `dd.notes`: examples per split, columns used and not, relabelled labels, carved splits."
     n = dd.notes
-    cols = ", ".join(f"{k}={v!r}" for k, v in n["columns"].items() if v is not None)
-    out = [f"{n['source']}: " + ", ".join(f"{len(dd[s]):,} {s}" for s in SPLITS) + f" examples ({cols})"]
+    unused = n.get("unused_columns", {})
+    out = [f"{n['source']}: " + ", ".join(f"{len(dd[s]):,} {s}" for s in SPLITS) + " examples"]
+    out += ["  columns used: " + ", ".join(f"{k}={v!r}" for k, v in n["columns"].items() if v is not None)
+            + ("; not used: " + ", ".join(f"{c!r} ({k})" for c, k in unused.items()) if unused else "")]
+    if n.get("label_map"):
+        out += [f"  labels {', '.join(n['label_map'])} -> classes 0..{len(n['label_map']) - 1}"]
+    texts = [c for c, k in unused.items() if k == "text"]
+    if texts and n["columns"].get("text_pair") is None:
+        out += [f"  note: {', '.join(map(repr, texts))} also hold{'s' if len(texts) == 1 else ''} text and "
+                f"{'is' if len(texts) == 1 else 'are'} not used; to train on pairs of texts: "
+                f"-p text_pair_column {shlex.quote(texts[0])}"]
     out += [f"  {s} split had no labels (all -1): replaced by one carved from train"
             for s in n.get("unlabelled_splits_replaced", [])]
     out += [f"  {c['split']} carved from train: {c['size']:,} of {c['train_size_before']:,} rows "
@@ -375,7 +409,8 @@ def load_hub(hub_id:str, text_column:str|None=None, label_column:str|None=None, 
     dd = assemble(tables, hub_id, text_column, text_pair_column, label_column, validation_frac, test_frac, split_seed,
                   notes={"format": "hub", "hub_splits": {s: n for s, n in names.items() if n}})
     feat = raw[names["train"] or next(iter(raw))].features.get(dd.notes["columns"]["label"])
-    if isinstance(feat, ClassLabel) and len(feat.names) == dd["train"].features["label"].num_classes:
+    same = "label_map" not in dd.notes and len(getattr(feat, "names", ())) == dd["train"].features["label"].num_classes
+    if isinstance(feat, ClassLabel) and same:   # the Hub's class names, when its indices are the classes
         notes, dd = dd.notes, dd.cast_column("label", ClassLabel(names=feat.names))
         dd.notes = notes
     return dd

@@ -13,7 +13,7 @@ from .config import DataError
 from .names import TABLE_EXTS
 
 # %% auto #0
-__all__ = ['read_lines', 'Table', 'tsv_is_quoted', 'read_table']
+__all__ = ['read_lines', 'Table', 'tsv_is_quoted', 'read_table', 'is_number', 'column_kinds']
 
 # %% ../nbs/00c_tables.ipynb #36574ddb
 def _decode(raw:bytes, path, encoding:str) -> str:
@@ -137,3 +137,24 @@ def read_table(path:str|Path, # a .csv or .tsv file with a header row, or a .jso
     text = _decode(path.read_bytes(), path, encoding)
     if ext in (".jsonl", ".json"): return _read_jsonl(text, path)
     return _read_delimited(text, path, "\t" if ext == ".tsv" else ",")
+
+# %% ../nbs/00c_tables.ipynb #948ce077
+def is_number(v) -> bool:
+    "True for a number, or a text that reads as one (`3`, `2.5`, `' -1 '`, `1e3`); False for booleans."
+    if isinstance(v, bool): return False
+    if isinstance(v, (int, float)): return True
+    try: float(v); return True
+    except (TypeError, ValueError): return False
+
+# %% ../nbs/00c_tables.ipynb #fd21aef3
+def column_kinds(table:Table, # the table (its first `sample` rows are read)
+                  sample:int=200, # rows read
+                 ) -> dict[str, str]:
+    "Each column's kind: 'number' (every value a number), 'text', 'empty' (no value) or 'other' (lists, objects)."
+    def kind(col):
+        vals = [r.get(col) for r in table.rows[:sample]]
+        vals = [v for v in vals if v is not None and not (isinstance(v, str) and not v.strip())]
+        if not vals: return "empty"
+        if all(is_number(v) for v in vals): return "number"
+        return "text" if all(isinstance(v, str) or is_number(v) for v in vals) else "other"
+    return {c: kind(c) for c in table.columns}

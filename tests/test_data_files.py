@@ -198,3 +198,77 @@ def test_unlabelled_test_file_is_replaced_by_a_carved_one(tmp_path, capsys):
     assert sizes(dd) == {"train": 36, "validation": 2, "test": 4}
     assert dd.notes["unlabelled_splits_replaced"] == ["test"] and [c["split"] for c in dd.notes["carved"]] == ["test"]
     assert "test split had no labels (all -1): replaced by one carved from train" in capsys.readouterr().out
+
+
+# --- integer labels other than 0..C-1 (issue 25): classes in sorted order, named by their values ------------------
+
+def _stars(n=60): return "".join(f"review number {i},{1 + i % 5}\n" for i in range(n))
+
+
+def test_star_ratings_load_as_five_classes_named_by_their_values(tmp_path, capsys):
+    f = write(tmp_path, "stars.csv", "review,stars\n" + _stars())
+    dd = load_data(f, label_column="stars")
+    assert dd["train"].features["label"].names == ["1", "2", "3", "4", "5"]
+    assert sorted(set(dd["train"]["label"])) == [0, 1, 2, 3, 4]
+    assert dd["train"][0]["label"] == int(dd["train"][0]["text"].split()[-1]) % 5     # stars 1..5 -> 0..4
+    assert dd.notes["label_map"] == {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
+    assert "labels 1, 2, 3, 4, 5 -> classes 0..4" in capsys.readouterr().out
+    json.dumps(dd.notes)
+    d = tmp_path / "folder"                                     # a folder with train and test files: the same classes
+    write(d, "train.csv", "review,stars\n" + _stars()); write(d, "test.csv", "review,stars\ngreat,5\nawful,1\n")
+    dd = load_data(d, label_column="stars")
+    assert dd["test"].features["label"].names == ["1", "2", "3", "4", "5"]
+    assert list(dd["test"]["label"]) == [4, 0]
+    write(d, "test.csv", "review,stars\ngreat,5\nbeyond,6\n")  # a test label the training split lacks: its line
+    with pytest.raises(DataError,
+                       match=r"the test split has label\(s\) \[6\] outside \[1, 2, 3, 4, 5\].*test.csv line 3"):
+        load_data(d, label_column="stars")
+
+
+@pytest.mark.parametrize("labels,names", [((-1, 1), ["-1", "1"]), ((2, 4), ["2", "4"]), ((0, 1), ["0", "1"])])
+def test_other_integer_labels_are_classes_too(tmp_path, labels, names):
+    body = "".join(f"t{i},{labels[i % 2]}\n" for i in range(40))
+    d = tmp_path / "d"; write(d, "train.csv", "text,label\n" + body)
+    write(d, "test.csv", "text,label\n" + "".join(f"u{i},{labels[i % 2]}\n" for i in range(4)))
+    dd = load_data(d)
+    assert dd["train"].features["label"].names == names and list(dd["test"]["label"]) == [0, 1, 0, 1]
+    assert ("label_map" in dd.notes) == (labels != (0, 1))                       # 0/1 stays as it always was
+    assert "unlabelled_splits_replaced" not in dd.notes                          # a test of -1s is not 'hidden' here
+
+
+def test_star_ratings_train_end_to_end_as_five_classes(tmp_path):
+    from embeddings_mixup.train import train
+    f = write(tmp_path, "stars.csv", "review,stars\n" + _stars(200))
+    rec = train(dict(data=str(f), label_column="stars", out_dir=str(tmp_path / "run"), limit=16, eval_limit=8,
+                     epochs=1, batch_size=16, max_len=16, save_model=False), progress=False)
+    assert rec["status"] == "complete"
+    assert rec["data"]["num_classes"] == 5 and rec["data"]["label_names"] == ["1", "2", "3", "4", "5"]
+    assert rec["data"]["notes"]["label_map"] == {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
+
+
+# --- columns: a second text column is named, in errors and in notes ------------------------------------------------
+
+def test_undetected_pair_columns_error_names_the_pair_parameter(tmp_path):
+    d = tmp_path / "d"
+    write(d, "train.csv", "first,second,label\n" + "".join(f"a{i},b{i},{i % 2}\n" for i in range(30)))
+    with pytest.raises(DataError) as e:
+        load_data(d)
+    msg = str(e.value)
+    assert "The file's columns are ['first', 'second', 'label']. 2 columns hold text ('first', 'second')" in msg
+    assert "To train on pairs of texts: -p text_column first -p text_pair_column second" in msg
+    assert "to train on one text: -p text_column <column>" in msg
+
+
+def test_an_unused_text_column_gets_a_note_and_is_recorded(tmp_path, capsys):
+    d = tmp_path / "d"
+    write(d, "train.csv", "id,first,second,label\n" + "".join(f"{i},a{i},b{i},{i % 2}\n" for i in range(30)))
+    dd = load_data(d, text_column="first")                                    # not an error: extra columns are ordinary
+    assert dd["train"].column_names == ["text", "label"]
+    assert dd.notes["columns"] == {"text": "first", "text_pair": None, "label": "label"}
+    assert dd.notes["unused_columns"] == {"id": "number", "second": "text"}
+    out = capsys.readouterr().out
+    assert "columns used: text='first', label='label'; not used: 'id' (number), 'second' (text)" in out
+    assert ("note: 'second' also holds text and is not used; to train on pairs of texts: -p text_pair_column second"
+            in out)
+    dd = load_data(d, text_column="first", text_pair_column="second")          # on pairs: no note
+    assert dd.notes["unused_columns"] == {"id": "number"} and "note:" not in capsys.readouterr().out

@@ -65,8 +65,7 @@ def write_splits(folder, train, validation=None, test=None, ext="csv"):
 @pytest.mark.parametrize("files,message", [
     (dict(train="sentence,stars\ngood,1\nbad,0\n"), "no label column"),
     (dict(train="words,label\ngood,1\nbad,0\n"), "no text column"),
-    (dict(train="text,label\ngood,1\nbad,2\n"), "labels must be consecutive integers 0..2, but class(es) [0] have no training example"),
-    (dict(train="text,label\ngood,1\nbad,-1\n"), "negative labels [-1]"),
+    (dict(train="text,label\ngood,1\nbad,2\n", validation="text,label\nok,0\n"), "label(s) [0] outside [1, 2]"),
     (dict(train="text,label\ngood,1\nbad,0\n", validation="text,label\nok,5\n"), "the validation split has label(s) [5] outside 0..1"),
     (dict(train="text,label\n ,1\n\t,0\n"), "train.csv line 2: empty text"),
     (dict(train="text,label\ngood,pos\nbad,1\n"), "mix numbers and names"),

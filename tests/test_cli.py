@@ -114,11 +114,17 @@ def test_train_command_saves_model_with_card(rt_dir, tmp_path, capsys):
     assert asdict(parse_train_args(shlex.split(cmd)[2:])[0]) == rec["params"]   # the command re-makes this run
 
 
+def _documented_lines() -> list[str]:
+    "Lines of the README and of the command line's notebook (nbs/07_cli.ipynb), where the commands are documented."
+    nb = json.loads((ROOT / "nbs" / "07_cli.ipynb").read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    return (ROOT / "README.md").read_text().splitlines() + "\n".join(cells).splitlines()
+
+
 def _readme_train_commands() -> list[list[str]]:
-    "The arguments after `train` of every `embeddings-mixup train` line in the README's code blocks."
-    lines = (ROOT / "README.md").read_text().splitlines()
-    cmds = [shlex.split(l.split("#")[0])[2:] for l in lines if l.startswith("embeddings-mixup train ")]
-    assert len(cmds) >= 4, cmds   # the README's command-line section
+    "The arguments after `train` of every documented `embeddings-mixup train` line (README and nbs/07_cli.ipynb)."
+    cmds = [shlex.split(l.split("#")[0])[2:] for l in _documented_lines() if l.startswith("embeddings-mixup train ")]
+    assert len(cmds) >= 4, cmds   # the command-line docs: README and 07_cli
     return cmds
 
 

@@ -251,17 +251,19 @@ def test_search_works_offline(site, browser):
 
 
 def test_index_renders_results(site, browser):
-    "The home page shows the results table generated from reports/results.csv, and none of the code behind it."
+    "The home page shows the headline table generated from reports/results.csv, and none of the code behind it."
+    from embeddings_mixup.results import headline_rows
     page = site["site"]/"index.html"
     assert page.exists(), f"index.ipynb was not processed: {site['errors'].get('index.ipynb')}"
     b = _open(browser, page)
-    table = pd.read_csv(ROOT/"reports"/"results.csv")
+    shown, _ = headline_rows(pd.read_csv(ROOT/"reports"/"results.csv"))
     rows = b.execute_script("""return [...document.querySelectorAll('article table')]
         .filter(t => [...t.querySelectorAll('th')].some(th => th.textContent.trim() === 'variant'))
         .map(t => [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.textContent.trim())))""")
     assert rows, "the home page has no results table (is the cell that writes it marked #| exec_doc?)"
     got = rows[0]
-    assert len(got) == len(table), f"{len(got)} rows on the page, {len(table)} in reports/results.csv"
-    assert [r[0] for r in got] == table.dataset.tolist() and [r[1] for r in got] == table.variant.tolist()
+    want = list(dict.fromkeys(shown.variant))
+    assert [r[0] for r in got] == want, f"{[r[0] for r in got]} on the page, {want} in the headline of results.csv"
+    assert all(len(r) == 1 + 2 * shown.dataset.nunique() for r in got)   # Δ accuracy and Δ ECE per dataset
     text = b.execute_script("return document.body.innerText")
-    assert "results_markdown(" not in text and "rec_path" not in text, "the code of #| echo: false cells is on the page"
+    assert "headline_markdown(" not in text and "rec_path" not in text, "the code of #| echo: false cells is on the page"

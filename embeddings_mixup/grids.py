@@ -183,8 +183,8 @@ def check_params(runs:list[dict], # parameter dicts, e.g. `expand(grid)`
                 raise GridError(
                     f"{where}: unknown parameter(s) {unknown}; {Path(notebook).name} has: {', '.join(valid)}."
                 )
-        known = {k: v for k, v in p.items() if k in TrainConfig.names()}   # a notebook may add its own parameters
-        if valid is None: known = {k: v for k, v in p.items() if k != "out_dir"}   # no notebook: TrainConfig's names
+        # without a notebook every name must be TrainConfig's; a notebook may add parameters of its own
+        known = {k: v for k, v in p.items() if k != "out_dir" and (valid is None or k in TrainConfig.names())}
         try: TrainConfig.from_dict(known)   # the one set of checks of a run's values
         except (ConfigError, TypeError) as e: raise GridError(f"{where}: {e}") from None
 

@@ -10,7 +10,18 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("EMBEDDINGS_MIXUP_DATA", str((ROOT.parent / "shared" / "data").resolve()))
 
+import contextlib
 import pytest
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    "torch uses `n` threads inside the block (the order of float sums, and speed on a shared machine, depend on it)."
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
 
 DATA = Path(os.environ["EMBEDDINGS_MIXUP_DATA"])
 RT = DATA / "rt-polaritydata"

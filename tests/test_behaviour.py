@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from conftest import torch_threads
 import torch
 import transformers as tf
 
@@ -181,10 +183,7 @@ def test_validation_is_carved_from_train_not_test(tmp_path):
 @pytest.fixture
 def one_thread():
     "One torch thread: the run is small, and on a shared machine more threads only wait on each other."
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1): yield
 
 
 def test_best_epoch_selected_and_evaluated_clean(tmp_path, rt_dir, one_thread):

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import torch_threads
+
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(FIXTURES.glob("slice_*.json"))
 COMPARED = ("status", "history", "validation", "test", "selection", "schema", "num_processes", "mixed_precision")
@@ -65,11 +67,7 @@ def test_fixtures_present():
 @pytest.fixture
 def two_threads():
     "The fixtures' thread count, whatever this machine's core count (the order of float sums depends on it)."
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(2): yield
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)

@@ -14,8 +14,8 @@ from torch import Tensor, nn
 from .names import LAM_DISTS, METHODS, PAIRINGS, SSMIX
 
 # %% auto #0
-__all__ = ['MixResult', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup', 'cls_attention', 'attentionmix_token_weights',
-           'attentionmix', 'union_mask', 'mix', 'soft_targets', 'soft_cross_entropy']
+__all__ = ['MixResult', 'interpolate', 'sample_lam', 'sample_pairs', 'mixup', 'stitchup', 'cls_attention',
+           'attentionmix_token_weights', 'attentionmix', 'union_mask', 'mix', 'soft_targets', 'soft_cross_entropy']
 
 # %% ../nbs/01_mixup.ipynb #b32e44ec
 class MixResult(NamedTuple):
@@ -68,6 +68,16 @@ def _broadcast_like(v, like):
     "View a (B,) vector `v` as (B,1,...,1) to broadcast over `like`'s trailing dims, in `like`'s dtype and device."
     return v.to(device=like.device, dtype=like.dtype).view(-1, *([1] * (like.ndim - 1)))
 
+# %% ../nbs/01_mixup.ipynb #f2157216
+def interpolate(a:Tensor, # first examples (B,...) float, any precision
+                b:Tensor, # partners, same shape and dtype
+                w:Tensor, # weight of `a`, broadcastable to `a`, e.g. (B,1,...,1) or (B,T,1)
+               ) -> Tensor: # `w*a + (1-w)*b` in `a`'s dtype
+    "`w*a + (1-w)*b` computed in float32 (or wider) and rounded to `a`'s dtype once, after the mix."
+    dt = torch.promote_types(a.dtype, torch.float32)
+    w = w.to(device=a.device, dtype=dt)
+    return (w * a.to(dt) + (1 - w) * b.to(dt)).to(a.dtype)
+
 # %% ../nbs/01_mixup.ipynb #60ad2c72
 def sample_lam(batch_size:int, # number of examples B
                dist:str="normal", # one of `LAM_DISTS`: "normal" or "beta"
@@ -116,8 +126,8 @@ def mixup(a:Tensor, # first examples, (B,...) float, e.g. (B,D) pooled or (B,T,D
          ) -> MixResult: # mixed (like `a`) and label weight `lam` (B,) float32
     "MixUp: `lam*a + (1-lam)*b`, per example; the label weight of `a` is `lam`."
     _check_pair(a, b); _check_lam(lam, a)
-    l = _broadcast_like(lam, a)
-    return MixResult(l * a + (1 - l) * b, lam.to(device=a.device, dtype=torch.float32))
+    w = lam.to(device=a.device, dtype=torch.float32).view(-1, *([1] * (a.ndim - 1)))
+    return MixResult(interpolate(a, b, w), lam.to(device=a.device, dtype=torch.float32))
 
 # %% ../nbs/01_mixup.ipynb #aca72eb6
 def _token_mask(name, mask, a):
@@ -242,8 +252,7 @@ def attentionmix(a:Tensor, # first examples' token states (B,T,D) float
         if not bool((t >= 0).all()):
             raise ValueError(f"{n} must be non-negative attention probabilities (found negative or NaN values)")
     w, weight, _, _ = attentionmix_token_weights(lam, attn_a, attn_b, mask_a, mask_b, content_a, content_b)
-    wt = w.to(device=a.device, dtype=a.dtype)[..., None]
-    return MixResult(wt * a + (1 - wt) * b, weight.to(a.device))
+    return MixResult(interpolate(a, b, w[..., None]), weight.to(a.device))
 
 # %% ../nbs/01_mixup.ipynb #91f1742b
 def union_mask(mask_a:Tensor, # (B,T) attention mask of the first examples (1 = real token)

@@ -362,7 +362,7 @@ def __call__(self:Mixer, inputs:dict, # input_ids, attention_mask (and token_typ
              labels:Tensor|None=None, # (B,) classes: SSMix's saliency needs them
             ) -> tuple[Tensor, Tensor]:
     "Logits of the mixed batch and each first example's label weight (B,) (SSMix: clean logits in `clean_logits`)."
-    forward = forward or self.model
+    forward = self.model if forward is None else forward   # not `or`: a compiled module has no truth value
     B = inputs["input_ids"].shape[0]
     if self.site == "none":
         return forward(**inputs).logits, torch.ones(B, device=inputs["input_ids"].device)
@@ -412,7 +412,8 @@ def mixed_loss(mixer:Mixer, # the run's mixer (site none: the plain loss)
     targets = soft_targets(labels, labels[perm.to(labels.device)], weight, num_classes, label_smoothing)
     loss = soft_cross_entropy(logits.float(), targets)
     if mixer.site != "none" and (clean_loss or mixer.method == "ssmix"):
-        clean = mixer.clean_logits if mixer.method == "ssmix" else (forward or mixer.model)(**inputs).logits
+        run_model = mixer.model if forward is None else forward
+        clean = mixer.clean_logits if mixer.method == "ssmix" else run_model(**inputs).logits
         loss = (loss + F.cross_entropy(clean.float(), labels, label_smoothing=label_smoothing)) / 2
     return loss, logits, weight
 

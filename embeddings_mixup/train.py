@@ -23,9 +23,9 @@ from .runs import save_predictions
 
 # %% auto #0
 __all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'subset_split', 'epoch_generator',
-           'rank_seed', 'resolve_precision', 'Run', 'make_optimizer', 'used_examples_line', 'load_run_data',
-           'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch', 'select_epoch',
-           'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
+           'rank_seed', 'cpu_bf16_support', 'resolve_precision', 'Run', 'make_optimizer', 'used_examples_line',
+           'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch',
+           'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -76,6 +76,14 @@ def epoch_generator(seed:int, # the run's seed
 def rank_seed(seed:int, rank:int) -> int:
     "The global seed (dropout) of process `rank` after the model is built: `seed` on rank 0, a distinct one elsewhere."
     return seed if rank == 0 else (seed + rank * RANK_STRIDE) % 2**32
+
+# %% ../nbs/05_training.ipynb #51266c57
+def cpu_bf16_support() -> dict[str, bool]:
+    "This CPU's native bf16 support as torch reports it: `avx512_bf16`, `amx` (tiles), and `native` (either)."
+    cpu = getattr(torch, "cpu", None)
+    ask = lambda name: bool(getattr(cpu, name, lambda: False)())
+    found = {"avx512_bf16": ask("_is_avx512_bf16_supported"), "amx": ask("_is_amx_tile_supported")}
+    return {**found, "native": any(found.values())}
 
 # %% ../nbs/05_training.ipynb #0330406a
 def resolve_precision(choice:str, # mixed_precision: auto, no, fp16 or bf16
@@ -178,6 +186,7 @@ def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
         "num_processes": acc.num_processes,
         "effective_batch_size": cfg.batch_size * cfg.grad_accum_steps * acc.num_processes,
         "mixed_precision": acc.mixed_precision,
+        "cpu_bf16": cpu_bf16_support(),
         "data": None,
         "history": [],
         "selection": None,

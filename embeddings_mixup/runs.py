@@ -113,10 +113,12 @@ def protocol_label(params:dict) -> str:
 # %% ../nbs/10_runs.ipynb #048e60ba
 def run_id(params:dict, # the parameters of a run (missing keys take `run_defaults()` for the readable part)
           ) -> str:
-    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`."
+    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`."
     p = {**run_defaults(), **params}
     other = p["approach"] != "finetune"   # SetFit: named by its approach, it has no site
-    parts = [dataset_name(p["data"]), p["approach"] if other else p["site"]]
+    parts = [dataset_name(p["data"])]
+    if p.get("train_per_class"): parts.append(f"n{p['train_per_class']}")   # few labels: examples per class
+    parts.append(p["approach"] if other else p["site"])
     if not other and p["site"] != "none":
         parts.append(p["method"])
         if p["method"] != "ssmix":   # SSMix draws no lam: its span is a share of each segment

@@ -16,14 +16,13 @@ from .batching import tokenize
 from .config import ConfigError, DataError, TrainConfig
 from .evaluation import classification_metrics
 from .runs import save_predictions
-from .train import load_run_data, new_record, parameters_sha256, write_json_atomic
+from .train import data_record, load_run_data, new_record, parameters_sha256, write_json_atomic
 from .weights import resolve_model
 
 # %% auto #0
 __all__ = ['SETFIT_EXTRA', 'SETFIT_DEFAULTS', 'SETFIT_UNUSED', 'SETFIT_SELECTION', 'setfit_installed', 'import_setfit',
            'check_setfit_config', 'pair_separator', 'join_pair', 'example_texts', 'class_probabilities', 'score_splits',
-           'setfit_arguments', 'fit_setfit', 'one_process', 'data_record', 'setfit_section', 'setfit_history',
-           'train_setfit']
+           'setfit_arguments', 'fit_setfit', 'one_process', 'setfit_section', 'setfit_history', 'train_setfit']
 
 # %% ../nbs/05b_setfit.ipynb #8cc62d0e
 SETFIT_EXTRA = 'pip install -e ".[setfit]"'   # the optional extra that installs SetFit (settings.ini)
@@ -45,7 +44,7 @@ def import_setfit():
 SETFIT_DEFAULTS = dict(num_iterations=20, num_epochs=1, batch_size=16)   # SetFit's defaults as the issue-29 probe ran
 
 SETFIT_UNUSED = ("epochs", "batch_size", "grad_accum_steps", "lr", "warmup_steps", "weight_decay", "grad_clip",
-                 "label_smoothing", "bucket")   # fine-tuning parameters that do not act on a SetFit run
+                 "label_smoothing", "bucket", "steps_per_epoch")   # fine-tuning parameters: no effect on SetFit
 
 SETFIT_SELECTION = ("none: SetFit trains one model (the contrastive body, then the head) and selects nothing; "
                     "validation is reported, not used")
@@ -167,13 +166,6 @@ def one_process() -> SimpleNamespace:
     "What `train.new_record` reads of an accelerator, for a SetFit run: its device, one process, fp32."
     return SimpleNamespace(device=torch.device("cuda" if torch.cuda.is_available() else "cpu"), num_processes=1,
                            mixed_precision="no")
-
-# %% ../nbs/05b_setfit.ipynb #b45f9361
-def data_record(cfg:TrainConfig, dd:DatasetDict, enc:dict, label_names:list[str]) -> dict:
-    "The record's `data` field, as `train.setup` writes it: source, classes, examples used per split, notes."
-    return {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
-            "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
-            "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
 
 # %% ../nbs/05b_setfit.ipynb #5576a2d8
 def setfit_section(args, # `setfit_arguments`

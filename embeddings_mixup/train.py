@@ -25,9 +25,9 @@ from .samples import sample_per_class
 # %% auto #0
 __all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'take_examples', 'subset_split',
            'epoch_generator', 'rank_seed', 'cpu_bf16_support', 'resolve_precision', 'Run', 'make_optimizer',
-           'used_examples_line', 'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'pass_batches',
-           'epoch_batches', 'train_epoch', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run',
-           'train']
+           'used_examples_line', 'load_run_data', 'new_record', 'data_record', 'setup', 'training_loss', 'train_step',
+           'pass_batches', 'epoch_batches', 'train_epoch', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish',
+           'close_run', 'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -217,6 +217,13 @@ def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
         "error": None,
     }
 
+# %% ../nbs/05_training.ipynb #1369da31
+def data_record(cfg:TrainConfig, dd, enc:dict, label_names:list[str]) -> dict:   # dd: the loaded splits
+    "The record's `data` field, from `setup` and the SetFit runner: source, classes, examples per split, notes."
+    return {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
+            "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
+            "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
+
 # %% ../nbs/05_training.ipynb #a637361f
 def setup(config:TrainConfig|dict, # the run's parameters
          ) -> Run:
@@ -239,9 +246,7 @@ def setup(config:TrainConfig|dict, # the run's parameters
     set_seed(cfg.seed)
     record = new_record(cfg, acc, out)
     dd, tok, enc, label_names = load_run_data(cfg)
-    record["data"] = {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
-                      "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
-                      "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
+    record["data"] = data_record(cfg, dd, enc, label_names)
     model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
     if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None

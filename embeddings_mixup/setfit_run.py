@@ -53,9 +53,7 @@ SETFIT_SELECTION = ("none: SetFit trains one model (the contrastive body, then t
 def check_setfit_config(cfg:TrainConfig) -> TrainConfig:
     "`cfg`, validated for a SetFit run; `ConfigError` for a parameter SetFit here would ignore."
     cfg = cfg.validate()
-    approach = getattr(cfg, "approach", "setfit")
-    if approach != "setfit": raise ConfigError(f"train_setfit runs approach='setfit', not {approach!r}.")
-    if cfg.site != "none": raise ConfigError(f"SetFit mixes nothing: site must be 'none' (it is {cfg.site!r}).")
+    if cfg.approach != "setfit": raise ConfigError(f"train_setfit runs approach='setfit', not {cfg.approach!r}.")
     if cfg.mixed_precision not in ("auto", "no"):
         raise ConfigError(f"SetFit runs in fp32: mixed_precision must be 'auto' or 'no', not {cfg.mixed_precision!r}.")
     if cfg.hub_model_id: raise ConfigError("hub_model_id: a SetFit run does not upload its model; leave it None.")

@@ -12,6 +12,7 @@ import yaml
 
 from .config import ConfigError, DataError, TrainConfig, flag_name, flag_values
 from .names import dataset_name
+from .setfit_run import train_setfit
 from .train import train
 
 # %% auto #0
@@ -128,7 +129,7 @@ def train_main(argv:list[str], # the arguments after `train`
         if opts.get("print_config"):
             print(yaml.safe_dump(asdict(cfg), sort_keys=False), end=""); return 0
         if cfg.out_dir is None: cfg.out_dir = default_out_dir(cfg.site, cfg.method, cfg.seed, cfg.data)
-        rec = train(cfg)
+        rec = (train_setfit if cfg.approach == "setfit" else train)(cfg)   # SetFit: its own runner
     except (ConfigError, DataError) as e:
         print(f"error: {e}", file=sys.stderr); return 2
     if _is_main_process():

@@ -8,7 +8,7 @@ import math, shlex
 from dataclasses import dataclass, fields
 from fastcore.basics import patch
 
-from .names import LAM_DISTS, PAIRINGS, check_site_method
+from .names import APPROACHES, LAM_DISTS, PAIRINGS, check_site_method
 
 # %% auto #0
 __all__ = ['WANDB_MODES', 'PRECISIONS', 'HEAD_REDUCTIONS', 'DATA_OPTIONS', 'SELECTION_RULE', 'ConfigError', 'DataError',
@@ -28,10 +28,12 @@ class TrainConfig:
     "Every parameter of one training run (the `nbs/train.ipynb` contract): the one home of the run defaults."
     data: str = "rotten_tomatoes"     # Hub id or local path (see `load_data`)
     model: str|None = None            # None: the bundled all-MiniLM-L6-v2; or a Hub id / checkpoint folder
+    approach: str = "finetune"        # finetune (this package's loop, with or without mixing) or setfit (SetFit)
     site: str = "none"                # none, embed, layer, encoder, pooler
     method: str = "mixup"             # mixup, stitchup, attentionmix, ssmix (embed only)
     seed: int = 42                    # seeds every source of randomness
-    epochs: int = 3
+    epochs: int = 3                   # evaluation rounds: validation, history row, checkpoint selection
+    steps_per_epoch: int|None = None  # None: an epoch is one pass over train; N: N optimizer steps (train reshuffled)
     batch_size: int = 32              # examples per process and micro-batch
     grad_accum_steps: int = 1         # micro-batches per optimizer step (effective batch: batch x steps x processes)
     lr: float = 5e-5
@@ -54,6 +56,10 @@ class TrainConfig:
     label_smoothing: float = 0.0
     limit: int|None = None            # use N training examples (the first N of a fixed shuffle)
     eval_limit: int|None = None       # use N validation and N test examples (smoke runs)
+    train_per_class: int|None = None  # N: train on a stratified sample of N examples per class (sample_seed); None: all
+    val_per_class: int|None = None    # with train_per_class: validate on N per class from the rest of train (None: =)
+                                      # (the dataset's validation split is then not used; the test split stays whole)
+    sample_seed: int = 0              # seed of the train_per_class sample, independent of the run's seed
     text_column: str|None = None      # column of the text; None: detected
     text_pair_column: str|None = None # column of the second text of a pair (e.g. MRPC); None: detected or single texts
     label_column: str|None = None     # column of the label; None: detected
@@ -134,6 +140,29 @@ def _check_mix_layers(self:TrainConfig):
     if self.site != "layer":
         raise ConfigError(f"mix_layers is only used with site='layer' (site is {self.site!r}); leave it None.")
 
+# %% ../nbs/00b_config.ipynb #8ca4bf24
+@patch
+def _check_few_labels(self:TrainConfig):
+    _check_int(self, ("train_per_class", "val_per_class", "steps_per_epoch"), 1, "a positive integer, or None",
+               none=True)
+    _check_int(self, ("sample_seed",), 0, "a non-negative integer")
+    if self.train_per_class is not None:
+        if self.limit is not None:
+            raise ConfigError(f"limit={self.limit} and train_per_class={self.train_per_class} both choose the "
+                              "training examples; use one of them.")
+        return
+    for name, default in (("val_per_class", None), ("sample_seed", 0)):
+        if getattr(self, name) != default:
+            raise ConfigError(f"{name} is only used with train_per_class (the validation set is carved from the "
+                              f"rest of the training split); set train_per_class or leave {name}={default}.")
+
+# %% ../nbs/00b_config.ipynb #93cf2a0b
+@patch
+def _check_approach(self:TrainConfig):
+    _check_choice("approach", self.approach, APPROACHES)
+    if self.approach != "finetune" and self.site != "none":
+        raise ConfigError(f"approach={self.approach!r} mixes nothing: leave site='none' (site is {self.site!r}).")
+
 # %% ../nbs/00b_config.ipynb #0883826f
 @patch
 def validate(self:TrainConfig) -> TrainConfig:
@@ -160,6 +189,8 @@ def validate(self:TrainConfig) -> TrainConfig:
         if v is not None and (not isinstance(v, str) or not v):
             raise ConfigError(f"{name}={v!r} must be a non-empty name, or None to detect it.")
     self._check_mix_layers()
+    self._check_few_labels()
+    self._check_approach()
     self._check_hub()
     return self
 

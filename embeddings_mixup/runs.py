@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .config import TrainConfig
-from .names import MIX_KEYS, dataset_name, lam_label, model_name, num_text
+from .names import VARIANT_KEYS, dataset_name, lam_label, model_name, num_text
 from .stats import validate_predictions
 
 # %% auto #0
@@ -27,7 +27,8 @@ NO_EFFECT_KEYS = ("out_dir", "save_model", "wandb_mode", "wandb_project", "wandb
                "eval_batch_size", "hub_model_id")  # where outputs go, what is logged, evaluation speed: not results
 RUN_KEYS = ("seed", "data", *NO_EFFECT_KEYS)  # neither the variant nor the protocol
 KEYS_ADDED_LATER = ("text_column", "text_pair_column", "label_column", "encoding", "validation_frac",
-                    "grad_accum_steps", "attn_layer", "ssmix_ratio")  # added after the
+                    "grad_accum_steps", "attn_layer", "ssmix_ratio", "approach", "steps_per_epoch",
+                    "train_per_class", "val_per_class", "sample_seed")  # added after the
 # first runs: at their default they leave a protocol as it was, so older records (without them) still pair
 SEP = "·"                                # separates the parts of a variant name
 
@@ -65,6 +66,7 @@ def variant_name(params:dict, # the parameters of a run (missing keys take `run_
                 ) -> str:
     "Short label of a mixing configuration, without seed or protocol, e.g. `embed·mixup·N(0.1,0.015)`."
     p = {**run_defaults(), **params}
+    if p["approach"] != "finetune": return str(p["approach"])   # SetFit: its own training, no mixing
     site, method = p["site"], p["method"]
     if site == "none": return "none"
     layers = _layers(p["mix_layers"])
@@ -83,10 +85,10 @@ def variant_name(params:dict, # the parameters of a run (missing keys take `run_
 
 # %% ../nbs/10_runs.ipynb #1bf398bd
 def protocol_params(params:dict) -> dict:
-    "The protocol part of `params`: all but `MIX_KEYS`, `RUN_KEYS` and `KEYS_ADDED_LATER` left at their default."
+    "The protocol part of `params`: all but `VARIANT_KEYS`, `RUN_KEYS` and `KEYS_ADDED_LATER` left at their default."
     d = run_defaults()
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()
-            if k not in MIX_KEYS and k not in RUN_KEYS and not (k in KEYS_ADDED_LATER and v == d[k])}
+            if k not in VARIANT_KEYS and k not in RUN_KEYS and not (k in KEYS_ADDED_LATER and v == d[k])}
 
 def protocol_id(params:dict) -> str:
     "6 hex characters identifying the protocol: runs are compared only when these are equal."
@@ -101,15 +103,23 @@ def protocol_label(params:dict) -> str:
     if p.get("limit"): bits.append(f"limit {p['limit']}")
     if p.get("eval_limit"): bits.append(f"eval_limit {p['eval_limit']}")
     if p.get("label_smoothing"): bits.append(f"ls {p['label_smoothing']:g}")
+    if p.get("train_per_class"):
+        bits.append(f"{p['train_per_class']}/class")
+        if p.get("val_per_class"): bits.append(f"val {p['val_per_class']}/class")
+        if p.get("sample_seed"): bits.append(f"sample {p['sample_seed']}")
+    if p.get("steps_per_epoch"): bits.append(f"{p['steps_per_epoch']} steps/ep")
     return ", ".join(bits)
 
 # %% ../nbs/10_runs.ipynb #048e60ba
 def run_id(params:dict, # the parameters of a run (missing keys take `run_defaults()` for the readable part)
           ) -> str:
-    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`."
+    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`."
     p = {**run_defaults(), **params}
-    parts = [dataset_name(p["data"]), p["site"]]
-    if p["site"] != "none":
+    other = p["approach"] != "finetune"   # SetFit: named by its approach, it has no site
+    parts = [dataset_name(p["data"])]
+    if p.get("train_per_class"): parts.append(f"n{p['train_per_class']}")   # few labels: examples per class
+    parts.append(p["approach"] if other else p["site"])
+    if not other and p["site"] != "none":
         parts.append(p["method"])
         if p["method"] != "ssmix":   # SSMix draws no lam: its span is a share of each segment
             parts.append(f"beta{num_text(p['alpha'])}" if p["lam_dist"] == "beta" else str(p["lam_dist"]))

@@ -20,12 +20,14 @@ from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
 from .runs import save_predictions
+from .samples import sample_per_class
 
 # %% auto #0
-__all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'subset_split', 'epoch_generator',
-           'rank_seed', 'cpu_bf16_support', 'resolve_precision', 'Run', 'make_optimizer', 'used_examples_line',
-           'load_run_data', 'new_record', 'setup', 'training_loss', 'train_step', 'epoch_batches', 'train_epoch',
-           'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
+__all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'take_examples', 'subset_split',
+           'epoch_generator', 'rank_seed', 'cpu_bf16_support', 'resolve_precision', 'Run', 'make_optimizer',
+           'used_examples_line', 'load_run_data', 'new_record', 'data_record', 'setup', 'training_loss', 'train_step',
+           'pass_batches', 'epoch_batches', 'train_epoch', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish',
+           'close_run', 'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -54,12 +56,19 @@ def environment() -> dict:
 class NonFiniteLoss(RuntimeError):
     "The loss became NaN or infinite."
 
+# %% ../nbs/05_training.ipynb #c1a740b7
+def take_examples(split:dict, # one split from `tokenize`
+                  idx:list[int], # the examples to keep, in the order to keep them
+                 ) -> dict:
+    "The examples `idx` of a tokenized split, every column cut alike."
+    return {k: [v[i] for i in idx] for k, v in split.items()}
+
 # %% ../nbs/05_training.ipynb #531c1097
 def subset_split(split:dict, n:int|None, seed:int=0) -> dict:
     "The first n examples of a fixed shuffle (the same for every run seed), in shuffled order: what `limit` uses."
     if n is None or n >= len(split["labels"]): return split
     idx = torch.randperm(len(split["labels"]), generator=torch.Generator().manual_seed(seed))[:n].tolist()
-    return {k: [v[i] for i in idx] for k, v in split.items()}
+    return take_examples(split, idx)
 
 # %% ../nbs/05_training.ipynb #ec819cf0
 RANK_STRIDE = 1_000_000_007   # a prime far above any seed*epoch mix of one process: ranks never share a stream
@@ -149,25 +158,36 @@ def used_examples_line(full:dict[str, int], # examples per split of the whole da
                        used:dict[str, int], # examples per split the run uses (after `limit` / `eval_limit`)
                        limit:int|None=None, # the run's `limit` (None: all of train)
                        eval_limit:int|None=None, # the run's `eval_limit` (None: all of validation and test)
+                       sample:dict|None=None, # the few-label sample's note (`sample_per_class`); None: no sample
                       ) -> str:
-    "One line: the examples a run trains and evaluates on, of how many, and which limit cut them."
-    of = lambda s: f"{used[s]:,} of {full[s]:,} {s}"
+    "One line: the examples a run trains and evaluates on, of how many, and which limit or sample chose them."
+    of = lambda s, n=None: f"{used[s]:,} of {full[s] if n is None else n:,} {s}"
     cut = lambda name, n: "" if n is None else f" ({name}={n})"
-    return (f"training on {of('train')} examples{cut('limit', limit)}, "
-            f"evaluating on {of('validation')} and {of('test')}{cut('eval_limit', eval_limit)}")
+    train, val = f"{of('train')} examples{cut('limit', limit)}", of("validation")
+    if sample is not None:
+        train = f"{of('train')} examples ({sample['train_per_class']} per class, sample_seed={sample['sample_seed']})"
+        val = (f"{of('validation', sample['sizes']['validation'])} carved from the rest of train "
+               f"({sample['val_per_class']} per class; the dataset's {full['validation']:,} not used)")
+    return f"training on {train}, evaluating on {val} and {of('test')}{cut('eval_limit', eval_limit)}"
 
 # %% ../nbs/05_training.ipynb #b0754b52
 def load_run_data(cfg:TrainConfig) -> tuple:
-    "(dataset, tokenizer, tokenized splits cut to `limit`/`eval_limit`, label names) of a run; prints what it uses."
+    "(dataset, tokenizer, tokenized splits as the run uses them, label names) of a run; prints what it uses."
     opts = {k: getattr(cfg, k) for k in DATA_OPTIONS if getattr(cfg, k) is not None}
     dd = load_data(cfg.data, validation_frac=cfg.validation_frac, **opts)
     label_names = dd["train"].features["label"].names
     tok = load_tokenizer(cfg.model)
-    enc = tokenize(dd, tok, cfg.max_len)
+    enc, sample = tokenize(dd, tok, cfg.max_len), None
+    if cfg.train_per_class is not None:   # the few-label sample, and a validation set from the rest of train
+        drawn = sample_per_class(dd["train"]["label"], cfg.train_per_class, cfg.val_per_class, cfg.sample_seed,
+                                 label_names)
+        train, sample = enc["train"], drawn.note
+        enc["train"], enc["validation"] = take_examples(train, drawn.train), take_examples(train, drawn.validation)
+        dd.notes = {**getattr(dd, "notes", {}), "sampled": sample}   # recorded with the rest in data.notes
     enc["train"] = subset_split(enc["train"], cfg.limit)
     for s in ("validation", "test"): enc[s] = subset_split(enc[s], cfg.eval_limit)
     print(used_examples_line({s: len(dd[s]) for s in enc}, {s: len(enc[s]["labels"]) for s in enc}, cfg.limit,
-                             cfg.eval_limit))
+                             cfg.eval_limit, sample))
     return dd, tok, enc, label_names
 
 # %% ../nbs/05_training.ipynb #b9de6d1c
@@ -197,6 +217,13 @@ def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
         "error": None,
     }
 
+# %% ../nbs/05_training.ipynb #1369da31
+def data_record(cfg:TrainConfig, dd, enc:dict, label_names:list[str]) -> dict:   # dd: the loaded splits
+    "The record's `data` field, from `setup` and the SetFit runner: source, classes, examples per split, notes."
+    return {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
+            "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
+            "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
+
 # %% ../nbs/05_training.ipynb #a637361f
 def setup(config:TrainConfig|dict, # the run's parameters
          ) -> Run:
@@ -206,6 +233,9 @@ def setup(config:TrainConfig|dict, # the run's parameters
     from transformers import get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
     cfg = TrainConfig.from_dict(config) if isinstance(config, dict) else config.validate()
+    if cfg.approach != "finetune":
+        raise ConfigError(f"approach={cfg.approach!r} is not trained by this loop (it fine-tunes, with or without "
+                          "mixing); its own runner trains it.")
     hf_logging.disable_progress_bar()   # weight loading/saving bars would flood an executed notebook
     t_start, out = time.time(), Path(cfg.out_dir) if cfg.out_dir else None
     precision = resolve_precision(cfg.mixed_precision)
@@ -216,9 +246,7 @@ def setup(config:TrainConfig|dict, # the run's parameters
     set_seed(cfg.seed)
     record = new_record(cfg, acc, out)
     dd, tok, enc, label_names = load_run_data(cfg)
-    record["data"] = {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
-                      "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
-                      "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
+    record["data"] = data_record(cfg, dd, enc, label_names)
     model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
     if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None
@@ -227,9 +255,10 @@ def setup(config:TrainConfig|dict, # the run's parameters
     opt = make_optimizer(model, cfg.lr, cfg.weight_decay)
     # a prepared scheduler steps once per process at every optimizer step (Accelerate), so the schedule counts the
     # batches of all processes together: the same warmup and decay in examples seen, whatever the number of processes;
-    # with gradient accumulation it counts optimizer steps (the micro-batches of one step count once)
+    # with gradient accumulation it counts optimizer steps (the micro-batches of one step count once);
+    # with steps_per_epoch an epoch is that many optimizer steps
     per_process = max(1, math.ceil(len(enc["train"]["labels"]) / cfg.batch_size) // acc.num_processes)
-    steps = math.ceil(per_process / cfg.grad_accum_steps)
+    steps = cfg.steps_per_epoch or math.ceil(per_process / cfg.grad_accum_steps)
     sched = get_linear_schedule_with_warmup(opt, cfg.warmup_steps, steps * acc.num_processes * cfg.epochs)
     wrapped, opt, sched = acc.prepare(model, opt, sched)
     run = Run(cfg, acc, wrapped, mixer, opt, sched, len(label_names), enc=enc, collate=collator_for(tok), tok=tok,
@@ -282,13 +311,31 @@ def train_step(run:Run, # from `setup`
     if len(micro) == 1: return losses[0], sizes[0]
     return sum(l * B for l, B in zip(losses, sizes)) / sum(sizes), sum(sizes)
 
+# %% ../nbs/05_training.ipynb #ce530daf
+def pass_batches(lengths:list[int], # token count of each training example
+                 batch_size:int,
+                 seed:int, # the run's seed
+                 first:int, # the index of the first batch wanted, counted over all passes (0-based)
+                 count:int, # how many batches
+                 bucket:bool=True, # length-bucketed batches (see `bucket_batches`)
+                ) -> list[list[int]]:
+    "Batches `first` to `first + count - 1` of consecutive passes over the training set (pass p shuffled as epoch p+1)."
+    per_pass = math.ceil(len(lengths) / batch_size)
+    p, skip, out = first // per_pass, first % per_pass, []
+    while len(out) < count:
+        out += bucket_batches(lengths, batch_size, epoch_generator(seed, p + 1, 0), bucket=bucket)[skip:]
+        p, skip = p + 1, 0
+    return out[:count]
+
 # %% ../nbs/05_training.ipynb #5548efc1
 def epoch_batches(run:Run, epoch:int) -> list[list[int]]:
     "This process's batches of training-example indices for `epoch` (an equal share of them under several processes)."
-    cfg, acc = run.cfg, run.acc
-    batch_list = bucket_batches(
-        run.enc["train"]["length"], cfg.batch_size, epoch_generator(cfg.seed, epoch, 0), bucket=cfg.bucket
-    )
+    cfg, acc, lengths = run.cfg, run.acc, run.enc["train"]["length"]
+    if cfg.steps_per_epoch is None:   # one pass over the training set
+        batch_list = bucket_batches(lengths, cfg.batch_size, epoch_generator(cfg.seed, epoch, 0), bucket=cfg.bucket)
+    else:   # steps_per_epoch optimizer steps of every process, continuing the passes of the rounds before
+        count = cfg.steps_per_epoch * cfg.grad_accum_steps * acc.num_processes
+        batch_list = pass_batches(lengths, cfg.batch_size, cfg.seed, (epoch - 1) * count, count, cfg.bucket)
     if acc.num_processes > 1:
         per = len(batch_list) // acc.num_processes
         batch_list = batch_list[acc.process_index * per:(acc.process_index + 1) * per]

@@ -98,11 +98,13 @@ def cpu_bf16_support() -> dict[str, bool]:
 def resolve_precision(choice:str, # mixed_precision: auto, no, fp16 or bf16
                       cuda:bool|None=None, # a CUDA device is used (None: detect)
                       cuda_bf16:bool|None=None, # that device supports bf16 (None: detect)
+                      cpu_bf16:bool|None=None, # this CPU has native bf16 (None: detect, `cpu_bf16_support`)
                      ) -> str:
     "The precision a run really uses here; `ConfigError` for one this machine would only pretend to use."
     cuda = torch.cuda.is_available() if cuda is None else cuda
     if cuda_bf16 is None: cuda_bf16 = cuda and torch.cuda.is_bf16_supported()
-    if choice == "auto": return "bf16" if cuda and cuda_bf16 else "no"
+    if cpu_bf16 is None: cpu_bf16 = not cuda and cpu_bf16_support()["native"]
+    if choice == "auto": return "bf16" if (cuda_bf16 if cuda else cpu_bf16) else "no"
     if choice == "fp16" and not cuda:
         raise ConfigError("mixed_precision='fp16' needs a CUDA GPU; on a CPU it would run in fp32 and record fp16. "
                           "Use 'no' (fp32), 'bf16' (CPU autocast) or 'auto'.")
@@ -239,6 +241,8 @@ def setup(config:TrainConfig|dict, # the run's parameters
     hf_logging.disable_progress_bar()   # weight loading/saving bars would flood an executed notebook
     t_start, out = time.time(), Path(cfg.out_dir) if cfg.out_dir else None
     precision = resolve_precision(cfg.mixed_precision)
+    if cfg.mixed_precision == "auto" and precision == "bf16" and not torch.cuda.is_available():
+        print("mixed_precision auto: bf16 autocast, this CPU does bf16 natively (-p mixed_precision no for fp32)")
     if cfg.hub_model_id:   # before any work: an upload that cannot happen stops the run now, not after training
         from embeddings_mixup.card import check_hub
         check_hub(cfg.hub_model_id)

@@ -68,7 +68,7 @@ class TrainConfig:
     bucket: bool = True               # length-bucketed batches (False: fully random batches)
     eval_train: bool = False          # also evaluate on the training set each epoch (slow)
     eval_batch_size: int = 128
-    mixed_precision: str = "auto"     # auto: bf16 on a GPU that has it, else fp32; no; fp16 (GPU only); bf16
+    mixed_precision: str = "auto"     # auto: bf16 where native (GPU, AVX512-BF16/AMX CPU), else fp32; no; fp16; bf16
     out_dir: str|None = None          # run folder: metrics.json, history.csv, model/
     save_model: bool = True           # save the selected model (save_pretrained) and its card in out_dir/model
     hub_model_id: str|None = None     # upload out_dir/model to this Hugging Face Hub repo at the end; None: no upload

@@ -14,9 +14,9 @@ from .config import ConfigError, TrainConfig
 from .runs import NO_EFFECT_KEYS, _canon, read_record, record_params, record_status, run_id
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GridError', 'resolve_path', 'find_root', 'Grid', 'load_grid', 'expand',
-           'notebook_parameters', 'check_params', 'resolve_params', 'notebook_defaults', 'recorded_differences',
-           'run_state', 'stale_line']
+__all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GRID_RUN_DEFAULTS', 'GridError', 'resolve_path', 'find_root', 'Grid',
+           'load_grid', 'expand', 'notebook_parameters', 'check_params', 'resolve_params', 'notebook_defaults',
+           'grid_defaults', 'recorded_differences', 'run_state', 'stale_line']
 
 # %% ../nbs/13a_grids.ipynb #e719a1cf
 GRID_KEYS = {
@@ -212,6 +212,13 @@ def notebook_defaults(notebook:str|Path) -> dict:
         except (ValueError, SyntaxError, TypeError): pass
     return out
 
+# %% ../nbs/13a_grids.ipynb #d8d284b2
+GRID_RUN_DEFAULTS = {"mixed_precision": "no"}   # a grid run's precision never depends on the machine
+
+def grid_defaults(notebook:str|Path) -> dict:
+    "What a grid run gets for a parameter its grid leaves out: `notebook_defaults`, then `GRID_RUN_DEFAULTS`."
+    return {**notebook_defaults(notebook), **GRID_RUN_DEFAULTS}
+
 # %% ../nbs/13a_grids.ipynb #b5ec8af2
 def _numbers_as_floats(v):
     "`v` with every number a float and every tuple a list: how a record's values and a grid's are compared."
@@ -223,12 +230,14 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
                          defaults:dict|None=None, # the notebook's defaults for the parameters the grid leaves out
                         ) -> dict[str, tuple]: # name -> (recorded value, value the grid and the defaults give now)
     "Parameters whose recorded value differs from what the run would get now (local paths compared by folder name)."
-    got = record_params(read_record(out_dir) or {})
+    rec = read_record(out_dir) or {}
+    got = record_params(rec)
     diff = {}
     for k, want in {**(defaults or {}), **params}.items():
         if k in NO_EFFECT_KEYS or k not in got:
             continue  # a parameter added since the run was made: unknown, not a difference
         a, b = got[k], want
+        if k == "mixed_precision" and want != "auto": a = rec.get("mixed_precision") or a   # what the run used
         if k in PATH_KEYS and isinstance(a, str) and isinstance(b, str): a, b = Path(a).name, Path(b).name
         if _numbers_as_floats(a) != _numbers_as_floats(b): diff[k] = (got[k], want)
     return diff
@@ -237,7 +246,7 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
 def run_state(out_dir:str|Path, # a run folder
               params:dict, # the parameters the grid gives this run, without out_dir
               root:str|Path, # the repo root: local paths in `params` are relative to it
-              defaults:dict|None=None, # `notebook_defaults` of the experiment notebook
+              defaults:dict|None=None, # `grid_defaults` of the experiment notebook
               requires:Sequence[str]=(), # files a complete run must hold (the grid's `requires`)
              ) -> tuple[str, dict]: # (state, recorded_differences)
     "`record_status` of a grid run; 'stale': record differs from `params` ∪ `defaults`; 'outdated': files missing."

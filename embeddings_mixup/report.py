@@ -40,7 +40,7 @@ def run_row(rec:dict, # a parsed metrics.json
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (rec.get("params") or {}).items()}
     p = {**run_defaults(), **params}
     data = params.get("data", (rec.get("data") or {}).get("source"))
-    # the precision a run really used ("auto" means bf16 on some GPUs, fp32 on a CPU) is part of its protocol
+    # the precision a run really used ("auto" is bf16 or fp32 by the hardware) is part of its protocol
     proto = {**params, "mixed_precision": rec["mixed_precision"]} if rec.get("mixed_precision") is not None else params
     row = {"run_id": rec.get("run_id") or (Path(path).parent.name if path else None),
            "path": str(Path(path).parent) if path else None,

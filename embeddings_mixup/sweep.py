@@ -12,8 +12,9 @@ from typing import Callable, Sequence
 from fastcore.imports import IN_NOTEBOOK
 from tqdm import tqdm
 from .git import git, work_tree
-from .grids import (Grid, GridError, check_params, expand, find_root, load_grid, notebook_defaults,
-                                    recorded_differences, resolve_params, resolve_path, run_state, stale_line)
+from .grids import (GRID_RUN_DEFAULTS, Grid, GridError, check_params, expand, find_root, grid_defaults,
+                                    load_grid, recorded_differences, resolve_params, resolve_path, run_state,
+                                    stale_line)
 from .launchers import (CPU_WORKERS, LAUNCHERS, THREAD_VARS, Launcher, SubmititOptions,
                                         default_workers, environment, get_launcher, job_log, visible_gpus)
 from .lean_notebooks import lean_run_notebook
@@ -46,7 +47,7 @@ def _try_lean_run_notebook(nb:Path, root:Path, log):
 def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults,
                  requires=()) -> str:
     "The body of `run_one`, under the run's lock."
-    defaults = notebook_defaults(notebook) if defaults is None else defaults
+    defaults = grid_defaults(notebook) if defaults is None else defaults
     status, diff = run_state(out_dir, params, root, defaults, requires)
     if status == "stale": log(stale_line(rid, out_dir, diff)); return "stale"
     if status == "complete": log(f"skip   {rid}: complete"); return "skipped"
@@ -60,7 +61,8 @@ def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, exe
     t0, error = time.time(), None
     try:
         execute(str(notebook), str(out_dir/"train.ipynb"),
-                parameters={**resolve_params(params, root), "out_dir": str(out_dir)}, cwd=str(notebook.parent),
+                parameters={**GRID_RUN_DEFAULTS, **resolve_params(params, root), "out_dir": str(out_dir)},
+                cwd=str(notebook.parent),
                 kernel_name=kernel_name, progress_bar=False, log_output=False)
     except Exception as e: error = e
     _try_lean_run_notebook(out_dir/"train.ipynb", root, log)
@@ -83,7 +85,7 @@ def run_one(params:dict, # the run's parameters (names of train.ipynb's paramete
             log:Callable[[str], None]|None=None, # receives one line per event; default print
             execute:Callable|None=None, # runs a notebook, signature of papermill.execute_notebook (default)
             root:str|Path|None=None, # the repo root; default: found from the working directory (settings.ini), else it
-            defaults:dict|None=None, # `notebook_defaults(notebook)`, when the caller has read them already
+            defaults:dict|None=None, # `grid_defaults(notebook)`, when the caller has read them already
             stale_s:float=STALE_S, # a lock on this run with no heartbeat for this long is cleared (its owner died)
             requires:Sequence[str]=(), # files a complete run must hold; without them it is re-run
            ) -> str: # "done", "skipped", "stale", "failed" or "busy" (a live process elsewhere runs it)
@@ -297,7 +299,7 @@ def run_grid(grid_path:str|Path, # a grid YAML file
     "Run every (variant, seed) of a grid that is not complete yet, `workers` at once, continuing after failures."
     from embeddings_mixup import sweep as this   # `run_job` importable by name in a worker process or a job
     grid, runs, ids = _grid_runs(grid_path, root, only, dry_run, execute)
-    out_root, defaults = grid.out_path, notebook_defaults(grid.notebook_path)
+    out_root, defaults = grid.out_path, grid_defaults(grid.notebook_path)
     opts = SubmititOptions(**submitit) if isinstance(submitit, dict) else submitit
     if workers is None:
         slurm = launcher == "submitit" and (opts or SubmititOptions()).cluster in (None, "slurm")

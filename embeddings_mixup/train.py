@@ -16,6 +16,7 @@ from .batching import bucket_batches, collate_examples, collator_for, load_token
 from .data import load_data
 from .evaluation import classification_metrics, evaluate, predict_split, save_curves
 from .git import head_commit
+from .precision import cpu_bf16_support, make_accelerator, resolve_precision
 from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
@@ -24,10 +25,9 @@ from .samples import sample_per_class
 
 # %% auto #0
 __all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'take_examples', 'subset_split',
-           'epoch_generator', 'rank_seed', 'cpu_bf16_support', 'resolve_precision', 'Run', 'make_optimizer',
-           'used_examples_line', 'load_run_data', 'new_record', 'data_record', 'setup', 'training_loss', 'train_step',
-           'pass_batches', 'epoch_batches', 'train_epoch', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish',
-           'close_run', 'train']
+           'epoch_generator', 'rank_seed', 'Run', 'make_optimizer', 'used_examples_line', 'load_run_data', 'new_record',
+           'data_record', 'setup', 'training_loss', 'train_step', 'pass_batches', 'epoch_batches', 'train_epoch',
+           'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -85,30 +85,6 @@ def epoch_generator(seed:int, # the run's seed
 def rank_seed(seed:int, rank:int) -> int:
     "The global seed (dropout) of process `rank` after the model is built: `seed` on rank 0, a distinct one elsewhere."
     return seed if rank == 0 else (seed + rank * RANK_STRIDE) % 2**32
-
-# %% ../nbs/05_training.ipynb #51266c57
-def cpu_bf16_support() -> dict[str, bool]:
-    "This CPU's native bf16 support as torch reports it: `avx512_bf16`, `amx` (tiles), and `native` (either)."
-    cpu = getattr(torch, "cpu", None)
-    ask = lambda name: bool(getattr(cpu, name, lambda: False)())
-    found = {"avx512_bf16": ask("_is_avx512_bf16_supported"), "amx": ask("_is_amx_tile_supported")}
-    return {**found, "native": any(found.values())}
-
-# %% ../nbs/05_training.ipynb #0330406a
-def resolve_precision(choice:str, # mixed_precision: auto, no, fp16 or bf16
-                      cuda:bool|None=None, # a CUDA device is used (None: detect)
-                      cuda_bf16:bool|None=None, # that device supports bf16 (None: detect)
-                     ) -> str:
-    "The precision a run really uses here; `ConfigError` for one this machine would only pretend to use."
-    cuda = torch.cuda.is_available() if cuda is None else cuda
-    if cuda_bf16 is None: cuda_bf16 = cuda and torch.cuda.is_bf16_supported()
-    if choice == "auto": return "bf16" if cuda and cuda_bf16 else "no"
-    if choice == "fp16" and not cuda:
-        raise ConfigError("mixed_precision='fp16' needs a CUDA GPU; on a CPU it would run in fp32 and record fp16. "
-                          "Use 'no' (fp32), 'bf16' (CPU autocast) or 'auto'.")
-    if choice == "bf16" and cuda and not cuda_bf16:
-        raise ConfigError("mixed_precision='bf16' is not supported by this GPU; use 'fp16', 'no' or 'auto'.")
-    return choice
 
 # %% ../nbs/05_training.ipynb #f104b044
 @dataclass
@@ -228,7 +204,6 @@ def data_record(cfg:TrainConfig, dd, enc:dict, label_names:list[str]) -> dict:  
 def setup(config:TrainConfig|dict, # the run's parameters
          ) -> Run:
     "Config -> seeded accelerator, data, tokenizer, model with its mixer, optimizer, schedule, record (and W&B)."
-    from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
@@ -239,10 +214,12 @@ def setup(config:TrainConfig|dict, # the run's parameters
     hf_logging.disable_progress_bar()   # weight loading/saving bars would flood an executed notebook
     t_start, out = time.time(), Path(cfg.out_dir) if cfg.out_dir else None
     precision = resolve_precision(cfg.mixed_precision)
+    if cfg.mixed_precision == "auto" and precision == "bf16" and not torch.cuda.is_available():
+        print("mixed_precision auto: bf16 autocast, this CPU does bf16 natively (-p mixed_precision no for fp32)")
     if cfg.hub_model_id:   # before any work: an upload that cannot happen stops the run now, not after training
         from embeddings_mixup.card import check_hub
         check_hub(cfg.hub_model_id)
-    acc = Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
+    acc = make_accelerator(precision)
     set_seed(cfg.seed)
     record = new_record(cfg, acc, out)
     dd, tok, enc, label_names = load_run_data(cfg)

@@ -1,4 +1,4 @@
-"nbs/learning_curves.ipynb, executed by papermill on synthetic learning-curve runs: the figure, the CSV, the findings; partial grids say what is missing; no runs at all do not crash it."
+"nbs/learning_curves_report.ipynb, executed by papermill on synthetic learning-curve runs: the figure, the CSV, the findings; partial grids say what is missing; no runs at all do not crash it."
 import numpy as np
 import papermill as pm
 import pandas as pd
@@ -15,7 +15,7 @@ SETFIT_NAMED = variant_name({"approach": "setfit"}) == "setfit"   # runs.variant
 
 def run_report(runs_root, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
-    return pm.execute_notebook(str(ROOT / "nbs" / "learning_curves.ipynb"), str(out_dir / "learning_curves.ipynb"),
+    return pm.execute_notebook(str(ROOT / "nbs" / "learning_curves_report.ipynb"), str(out_dir / "learning_curves.ipynb"),
                                cwd=str(ROOT / "nbs"), progress_bar=False, kernel_name="python3",
                                parameters={"runs_root": str(runs_root), "out_dir": str(out_dir), "allow_synthetic": True})
 

@@ -34,7 +34,7 @@ def smoke(tmp_path, rt_dir, **kw):
     ({"wandb_mode": "on"}, "choose one of: disabled, offline, online"),
     ({"lam_mean": 1.5}, "lam_mean=1.5 must lie in [0, 1]"),
     ({"site": "embed", "mix_layers": [3]}, "only used with site='layer'"),
-    ({"not_a_param": 1}, "unknown parameter(s) ['not_a_param']; valid parameters: data, model, site"),
+    ({"not_a_param": 1}, "unknown parameter(s) ['not_a_param']; valid parameters: data, model, approach, site"),
 ])
 def test_bad_parameters_fail_before_any_work(tmp_path, rt_dir, bad, message):
     with pytest.raises(ConfigError) as e:

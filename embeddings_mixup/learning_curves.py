@@ -11,16 +11,16 @@ import numpy as np
 import pandas as pd
 from .names import dataset_order
 from .report import seed_ranges, variant_order
-from .results import (ACC_DIFF, ECE_DIFF, RESULT_COLUMNS, Difference, _compared_metric, _excludes_0,
-                                      _headline_cell, _interval, _pairs_range, _p_value, _seeds_per_row,
+from .results import (ACC_DIFF, ECE_DIFF, RESULT_COLUMNS, Difference, compared_metric, excludes_zero,
+                                      headline_cell, interval_text, pairs_range, p_value_text, seeds_per_row,
                                       dataset_title, differences, results_table)
-from .plots import WIDTH, _legend_below, _save, variant_colours
+from .plots import WIDTH, legend_below, save_figure, variant_colours
 from .stats import outward_bounds
 
 # %% auto #0
 __all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'sized_runs', 'check_one_protocol', 'curve_table',
-           'write_curves', 'plot_learning_curves', 'curve_findings', 'setfit_findings', 'curve_markdown',
-           'curve_overview', 'run_counts', 'missing_runs']
+           'write_curves', 'plot_learning_curves', 'curve_findings', 'setfit_findings', 'few_label_headline',
+           'curve_markdown', 'curve_overview', 'run_counts', 'missing_runs']
 
 # %% ../nbs/12c_learning_curves.ipynb #79d519eb
 SIZE = "train_per_class"   # the runs' column of the training-set size: examples per class (absent, None: all of train)
@@ -112,7 +112,7 @@ def _draw_curve(ax, g:pd.DataFrame, c:Difference, shift:float, style:dict, label
     ax.errorbar(x, m, yerr=[m - lo, hi - m], fmt="none", ecolor=style["color"], capsize=2.5, lw=1, alpha=0.8)
     ax.plot(x, m, ls=style["ls"], lw=style["lw"], color=style["color"], marker=style["marker"], ms=5, mfc="white",
             label=label)
-    ex = _excludes_0(g, c).to_numpy()
+    ex = excludes_zero(g, c).to_numpy()
     ax.plot(x[ex], m[ex], ls="", marker=style["marker"], ms=5, color=style["color"])
 
 # %% ../nbs/12c_learning_curves.ipynb #7ab7fd66
@@ -125,7 +125,7 @@ def plot_learning_curves(table:pd.DataFrame, # from `curve_table` (or learning_c
                         ):
     "Per dataset: Δ test accuracy and Δ test ECE with the baseline against examples per class, per variant."
     import matplotlib.pyplot as plt
-    _, base = _compared_metric(table)
+    _, base = compared_metric(table)
     shown = table[(table["variant"] != base) & ((table[ACC_DIFF.pairs] >= 2) | (table[ECE_DIFF.pairs] >= 2))]
     if shown.empty: raise ValueError("plot_learning_curves: no variant has 2 seed pairs with the baseline at any size.")
     datasets = sorted(shown["dataset"].unique(), key=dataset_order)
@@ -145,8 +145,8 @@ def plot_learning_curves(table:pd.DataFrame, # from `curve_table` (or learning_c
         axes[1, j].set_xlabel("training examples per class", fontsize=9)
     axes[0, 0].plot([], [], ls="", marker="o", ms=5, color="0.3", label="filled: the interval excludes 0")
     fig.suptitle(f"Variant − {base}, paired by seed, with 95% t-intervals", fontsize=10)
-    _legend_below(fig, axes.ravel(), ncol=3)
-    return _save(fig, path)
+    legend_below(fig, axes.ravel(), ncol=3)
+    return save_figure(fig, path)
 
 # %% ../nbs/12c_learning_curves.ipynb #1f1395b3
 def _sizes_text(sizes:Sequence[int]) -> str:
@@ -156,8 +156,8 @@ def _sizes_text(sizes:Sequence[int]) -> str:
 
 def _excluded_at(t:pd.DataFrame, c:Difference, alpha:float, digits:int) -> str:
     "One size whose rows `t` (2 seed pairs) have an interval of `c` excluding 0: how many, which, and Holm's count."
-    ex, family = t[_excludes_0(t, c)], int(t[FAMILY[c.holm]].iloc[0])
-    named = ", ".join(f"`{r.variant}` {_interval(r, c, digits)}" for r in ex.itertuples())
+    ex, family = t[excludes_zero(t, c)], int(t[FAMILY[c.holm]].iloc[0])
+    named = ", ".join(f"`{r.variant}` {interval_text(r, c, digits)}" for r in ex.itertuples())
     held = int((ex[c.holm] < alpha).sum())
     k = len(ex)
     return (f"the interval{'s' * (k != 1)} of {k} of {len(t)} variants exclude{'s' * (k == 1)} 0 ({named}; Holm's "
@@ -180,7 +180,7 @@ def _across_sizes(d:pd.DataFrame, # one dataset's rows of a curve table, without
     for n, g in d.groupby(SIZE, sort=True):
         t = g[g[c.pairs] >= 2]
         if t.empty: flush(); parts.append(f"at {n} per class, no variant has 2 seed pairs yet")
-        elif _excludes_0(t, c).any(): flush(); parts.append(f"at {n} per class, {_excluded_at(t, c, alpha, digits)}")
+        elif excludes_zero(t, c).any(): flush(); parts.append(f"at {n} per class, {_excluded_at(t, c, alpha, digits)}")
         else: quiet.append((n, t))
     flush()
     return "; ".join(parts)
@@ -192,7 +192,7 @@ def curve_findings(table:pd.DataFrame, # from `curve_table` (baseline `none`)
                   ) -> str:
     "Markdown, per dataset: at which sizes an interval of Δ accuracy (and of Δ ECE) excludes 0, Holm's count beside."
     if table.empty: return ""
-    cs, (_, base) = differences(table), _compared_metric(table)
+    cs, (_, base) = differences(table), compared_metric(table)
     setfit = " (SetFit among them)" if (table["variant"] == SETFIT).any() and base != SETFIT else ""
     out = [f"Δ: variant − `{base}`, mean over seed pairs with its unadjusted 95% t-interval. Holm's family: one "
            f"dataset × one size × one metric, the variants compared with `{base}` there{setfit}.", ""]
@@ -202,7 +202,7 @@ def curve_findings(table:pd.DataFrame, # from `curve_table` (baseline `none`)
             out.append(f"- **{dataset_title(ds)}**: no variant has a paired `{base}` run yet."); continue
         said = [f"Δ {c.name}{' (lower is better)' if c is ECE_DIFF else ''}: {_across_sizes(d, c, alpha, digits)}."
                 for c in cs if (d[c.pairs] > 0).any()]
-        out.append(f"- **{dataset_title(ds)}** ({_pairs_range(d, cs)} per variant and size): " + " ".join(said))
+        out.append(f"- **{dataset_title(ds)}** ({pairs_range(d, cs)} per variant and size): " + " ".join(said))
     return "\n".join(out) + "\n"
 
 # %% ../nbs/12c_learning_curves.ipynb #7e3d177a
@@ -220,7 +220,7 @@ def _versus_setfit_at(t:pd.DataFrame, # one size's fine-tuning rows with 2 seed 
         who = (f"all {len(g)} fine-tuning rows" if len(g) == len(t) > 1 else
                f"{len(g)} of {len(t)} fine-tuning rows" if not groups else str(len(g)))
         groups.append(f"{who} {one if len(g) == 1 else several} {'it' if groups else 'SetFit'}: "
-                      + ", ".join(f"`{r.variant}` {_interval(r, c, digits)}" for r in g.itertuples()))
+                      + ", ".join(f"`{r.variant}` {interval_text(r, c, digits)}" for r in g.itertuples()))
     family, held = int(t[FAMILY[c.holm]].iloc[0]), int((t[c.holm] < alpha).sum())
     return "; ".join(groups) + (f" (Holm's correction over the {family} rows at this size keeps {held} "
                                 f"difference{'s' * (held != 1)})")
@@ -232,7 +232,7 @@ def setfit_findings(table:pd.DataFrame, # from `curve_table(runs, baseline="setf
                    ) -> str:
     "Markdown, per dataset and size: the fine-tuning rows that beat, match or lose to SetFit on accuracy, intervals."
     if table.empty: return ""
-    c, (_, base) = differences(table)[0], _compared_metric(table)
+    c, (_, base) = differences(table)[0], compared_metric(table)
     if base != SETFIT: raise ValueError(f"setfit_findings: the table compares with {base!r}; make it with "
                                         f"curve_table(runs, baseline={SETFIT!r}).")
     out = [f"Δ {c.name}: fine-tuning − SetFit, mean over seed pairs with its unadjusted 95% t-interval; Holm's "
@@ -248,13 +248,58 @@ def setfit_findings(table:pd.DataFrame, # from `curve_table(runs, baseline="setf
             out.append(f"  - at {n} per class, {said}.")
     return "\n".join(out) + "\n"
 
+# %% ../nbs/12c_learning_curves.ipynb #71e63cfd
+def _exclusions_text(d:pd.DataFrame, c:Difference) -> str:
+    "`1 of 6 variants at 16 per class, none at 64 and 256`: for how many an interval of `c` excludes 0, size by size."
+    items = [(n, int(excludes_zero(t, c).sum()), len(t)) for n, g in d.groupby(SIZE, sort=True)
+             if len(t := g[g[c.pairs] >= 2])]
+    if not items: return ""
+    if not any(k for _, k, _ in items):
+        m, sizes = max(m for *_, m in items), _sizes_text([n for n, *_ in items])
+        return f"for {f'none of the {m} variants' if m > 1 else 'no variant'} at {sizes} per class"
+    said = [f"{f'{k} of {m}' if k else 'none'}{' variants' * (i == 0 and k > 0)} at {n}{' per class' * (i == 0)}"
+            for i, (n, k, m) in enumerate(items)]
+    return "for " + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1])
+
+# %% ../nbs/12c_learning_curves.ipynb #4a969d5a
+def _versus_setfit_short(t:pd.DataFrame, c:Difference, digits:int) -> str:
+    "`4 of 6 fine-tuning rows lose to SetFit, 2 match it; the best, `x`, −0.010 [−0.030, +0.010]`."
+    side = np.where(t[c.low] > 0, "beat", np.where(t[c.high] < 0, "lose", "match"))
+    counts = [(k, int((side == k).sum())) for k in ("lose", "match", "beat") if (side == k).any()]
+    said = ", ".join(f"{n} {VERSUS[k][0] if n > 1 else VERSUS[k][1]}{' SetFit' if i == 0 else ' it'}"
+                     for i, (k, n) in enumerate(counts))
+    if len(counts) == 1: said = f"{'all ' if len(t) > 1 else ''}{said}"
+    best = t.loc[t[c.mean].idxmax()]
+    return f"{said} (of {len(t)}; the best, `{best.variant}`, {interval_text(best, c, digits)})"
+
+# %% ../nbs/12c_learning_curves.ipynb #389cf130
+def few_label_headline(curves:pd.DataFrame, # learning_curves.csv (`write_curves`): both comparisons
+                       digits:int=3,
+                      ) -> str:
+    "Markdown, a line per dataset: what MixUp changes against `none` at each size, and fine-tuning against SetFit."
+    if curves.empty: return ""
+    vs = curves["diff_of"].astype(str).str.endswith(f"vs {SETFIT}")
+    none_t, setfit_t, out = curves[~vs], curves[vs], []
+    for ds in sorted(curves["dataset"].unique(), key=dataset_order):
+        d = none_t[(none_t["dataset"] == ds) & (none_t["variant"] != "none") & (none_t["variant"] != SETFIT)]
+        said = [f"an interval of Δ {c.name} against `none` excludes 0 {x}" for c in differences(curves[~vs])
+                if (x := _exclusions_text(d, c))]
+        s = setfit_t[(setfit_t["dataset"] == ds) & (setfit_t["variant"] != SETFIT)]
+        c = differences(curves[vs])[0] if len(s) else None
+        at = [f"at {n} per class {_versus_setfit_short(g[g[c.pairs] >= 2], c, digits)}"
+              for n, g in s.groupby(SIZE, sort=True) if (g[c.pairs] >= 2).any()] if c else []
+        if at: said.append(f"against SetFit (Δ {c.name}, fine-tuning − SetFit), " + "; ".join(at))
+        if said: out.append(f"- **{dataset_title(ds)}** ({pairs_range(pd.concat([d, s]), [ACC_DIFF])}): "
+                            + "; ".join(said) + ".")
+    return "\n".join(out) + ("\n" if out else "")
+
 # %% ../nbs/12c_learning_curves.ipynb #7ed34ef7
 def curve_markdown(table:pd.DataFrame, # from `curve_table`
                    digits:int=3,
                   ) -> str:
     "Markdown, per dataset: Δ test accuracy and Δ test ECE with the baseline per variant (rows) and size (columns)."
     if table.empty: return "_No run on a per-class sample yet._\n"
-    cs, (_, base) = differences(table), _compared_metric(table)
+    cs, (_, base) = differences(table), compared_metric(table)
     out = []
     for ds in sorted(table["dataset"].unique(), key=dataset_order):
         d = table[(table["dataset"] == ds) & (table["variant"] != base)]
@@ -263,7 +308,7 @@ def curve_markdown(table:pd.DataFrame, # from `curve_table`
                 "| variant | " + " | ".join(f"{n}/class Δ {'acc' if c is not ECE_DIFF else 'ECE'}"
                                            for n in sizes for c in cs) + " |", "|---|" + "--:|" * (2 * len(sizes))]
         for v in sorted(d["variant"].unique(), key=variant_order):
-            cells = [_headline_cell(rows[n, v], c, digits) if (n, v) in rows else "–" for n in sizes for c in cs]
+            cells = [headline_cell(rows[n, v], c, digits) if (n, v) in rows else "–" for n in sizes for c in cs]
             out.append(f"| `{v}` | " + " | ".join(cells) + " |")
         out.append("")
     out.append("Each cell: the mean difference over seed pairs [95% t-interval, unadjusted]; **bold**: the interval "
@@ -286,7 +331,7 @@ def curve_overview(runs:pd.DataFrame, # from `load_runs`
                      "validation per class": _setting(g, "val_per_class", default=f"{n} (= train)"),
                      "sample seed": _setting(g, "sample_seed", default="0"),
                      "steps per epoch": _setting(g, "steps_per_epoch", default="one pass"),
-                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": _seeds_per_row(g),
+                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": seeds_per_row(g),
                      "_order": (dataset_order(ds), n)})
     cols = ["dataset", "per class", "protocol", "validation per class", "sample seed", "steps per epoch", "runs",
             "rows", "seeds per row"]

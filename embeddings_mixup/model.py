@@ -18,79 +18,12 @@ from .mixup import mix, union_mask, soft_targets, soft_cross_entropy
 import torch.nn.functional as F
 from .ssmix import ssmix_forward
 from .names import METHODS, SITES, SITE_METHODS, check_site_method
+from .parts import BLOCK_PATHS, attribute_path, find_parts
 from .weights import resolve_model
 
 # %% auto #0
-__all__ = ['PROBED', 'FAMILY_NAMES', 'ModelParts', 'find_parts', 'default_mix_layers', 'default_special_ids',
-           'structural_special_ids', 'content_mask', 'union_4d', 'Mixer', 'mixed_loss', 'load_classifier',
-           'families_markdown']
-
-# %% ../nbs/03_model.ipynb #7a1f7ec7
-@dataclass
-class ModelParts:
-    "The modules a mixing site hooks into, found by their role, and the sites this family cannot offer."
-    family: str                    # config.model_type, e.g. 'bert', 'roberta'
-    word_embeddings: nn.Module     # the input-embedding table (`get_input_embeddings`)
-    blocks: list                   # the distinct encoder blocks, in call order (ALBERT: one shared group)
-    num_layers: int                # L: block calls per forward pass
-    encoder: tuple|None            # (kind, module): where the head reads the sequence representation
-    pooler: tuple|None             # (kind, module): the vector entering the final classifier layer
-    position_pad: int|None = None  # padding_idx when positions are derived from input ids (RoBERTa, MPNet...)
-    decoder: bool = False          # the head reads the last real token (GPT-2, Llama...)
-    refused: dict|None = None      # site or method -> why this family cannot offer it
-    saliency_at: nn.Module|None = None  # whose output enters the first block: where SSMix takes its saliency
-
-# %% ../nbs/03_model.ipynb #c93d2ce8
-def _head_roles(model, base) -> tuple[tuple|None, tuple|None, str]:
-    "(encoder, pooler, reason) hook points of the classification head, by its structure."
-    pool, clf = getattr(base, "pooler", None), getattr(model, "classifier", None)
-    if isinstance(getattr(base, "pooler_activation", None), nn.Module) and pool is not None:   # ALBERT
-        return ("pre_vec", pool), ("post", base.pooler_activation), ""
-    if pool is not None: return ("pre_seq", pool), ("post", pool), ""                         # BERT
-    mpool = getattr(model, "pooler", None)
-    if mpool is not None and hasattr(mpool, "dense"): return ("pre_seq", mpool), ("post", mpool), ""  # DeBERTa
-    if clf is not None and hasattr(clf, "dense") and hasattr(clf, "out_proj"):               # RoBERTa, ELECTRA, MPNet
-        return ("pre_seq", clf), ("pre_vec", clf.out_proj), ""
-    if hasattr(model, "pre_classifier") and hasattr(model, "dropout"):                       # DistilBERT
-        return ("pre_vec", model.pre_classifier), ("pre_vec", model.dropout), ""
-    if isinstance(getattr(model, "head", None), nn.Module) and clf is not None:              # ModernBERT
-        return ("pre_vec", model.head), ("post", model.head), ""
-    if isinstance(getattr(model, "score", None), nn.Linear):                                   # GPT-2, Llama
-        return ("last_token", model.score), None, ("a decoder head has no dense layer and activation: its last-token "
-                                                   "features enter the classifier directly; use site encoder")
-    return None, None, "its classification head has no pooled vector this package knows (add_pooling_layer=False?)"
-
-# %% ../nbs/03_model.ipynb #e20056b9
-_BLOCK_PATHS = ("encoder.layer", "transformer.layer", "layers", "h", "encoder.layers", "encoder.albert_layer_groups")
-
-def _get(obj, path:str):
-    for a in path.split("."): obj = getattr(obj, a, None)
-    return obj
-
-def find_parts(model:nn.Module) -> ModelParts:
-    "Locate the input embeddings, encoder blocks and head hook points of a Hugging Face sequence classifier."
-    base = getattr(model, "base_model", model)
-    cfg = getattr(model, "config", None)
-    fam = getattr(cfg, "model_type", None) or type(model).__name__
-    blocks = next((b for p in _BLOCK_PATHS if isinstance(b := _get(base, p), nn.ModuleList)), None)
-    get_emb = getattr(base, "get_input_embeddings", None)
-    if blocks is None or get_emb is None or get_emb() is None:
-        raise ValueError(f"{type(model).__name__} (family {fam!r}) is not supported: mixing needs a transformer "
-                         f"with an input-embedding table and a list of blocks ({', '.join(_BLOCK_PATHS)}). Supported: "
-                         "BERT, RoBERTa, XLM-R, ELECTRA, DeBERTa-v2/v3, MPNet, DistilBERT, ALBERT, ModernBERT, "
-                         "GPT-2 and Llama-style decoders.")
-    depth = [getattr(cfg, k, None) for k in ("num_hidden_layers", "n_layer", "n_layers")]
-    L = next((d for d in depth if isinstance(d, int)), len(blocks))
-    enc, pool, why = _head_roles(model, base)
-    emb = getattr(base, "embeddings", None)
-    pad = getattr(emb, "padding_idx", None) if hasattr(emb, "position_embeddings") else None
-    decoder = enc is not None and enc[0] == "last_token"
-    refused = {s: why for s, hp in (("encoder", enc), ("pooler", pool)) if hp is None}
-    if decoder: refused["attentionmix"] = ("AttentionMix weighs tokens by the attention of the summary token at "
-                                           "position 0, and a decoder's first token attends only to itself")
-    drop = getattr(base, "drop", None)   # GPT-2: dropout of word + position embeddings, the first block's input
-    entering = emb if isinstance(emb, nn.Module) else drop if isinstance(drop, nn.Module) else get_emb()
-    return ModelParts(fam, get_emb(), list(blocks), L, enc, pool, pad, decoder, refused, entering)
+__all__ = ['PROBED', 'FAMILY_NAMES', 'default_mix_layers', 'default_special_ids', 'structural_special_ids', 'content_mask',
+           'union_4d', 'Mixer', 'mixed_loss', 'load_classifier', 'families_markdown']
 
 # %% ../nbs/03_model.ipynb #a1cdae03
 def default_mix_layers(num_layers:int) -> tuple[int, ...]:
@@ -319,8 +252,8 @@ def _first_blocks(self:Mixer, j:int):
     all; the model remembers it, so a new mixer on it (one per step, say) cuts from its first probe.
     Yields the number of block calls the probe makes."""
     base = getattr(self.model, "base_model", self.model)
-    owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in _BLOCK_PATHS)
-                       if isinstance(getattr(o := (_get(base, h) if h else base), n, None), nn.ModuleList))
+    owner, name = next((o, n) for h, _, n in (p.rpartition(".") for p in BLOCK_PATHS)
+                       if isinstance(getattr(o := (attribute_path(base, h) if h else base), n, None), nn.ModuleList))
     full = getattr(owner, name)
     whole = len(full) != self.parts.num_layers or not getattr(self.model, PROBED, False)   # ALBERT: shared block
     setattr(self.model, PROBED, True)

@@ -14,13 +14,13 @@ from .results import dataset_title, differences, headline_rows
 from .stats import ECE_BINS, reliability_curve
 
 # %% auto #0
-__all__ = ['WIDTH', 'variant_colours', 'plot_points', 'history_frame', 'plot_curves', 'plot_differences', 'plot_headline',
-           'plot_reliability']
+__all__ = ['WIDTH', 'save_figure', 'variant_colours', 'legend_below', 'plot_points', 'history_frame', 'plot_curves',
+           'plot_differences', 'plot_headline', 'plot_reliability']
 
 # %% ../nbs/12b_plots.ipynb #cdc03cd1
 WIDTH = 10.0   # inches: 1,000 pixels at 100 dpi, shown unscaled in JupyterLab on a 1440-pixel screen, file browser open
 
-def _save(fig, path, dpi:int=100):
+def save_figure(fig, path, dpi:int=100):
     "Save `fig` as PNG at `path` (when given, its folder made); return it."
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,7 @@ def variant_colours(variants, # variant names (repeats allowed), e.g. runs["vari
     others = [v for v in sorted(set(variants), key=variant_order) if v != baseline]
     return {baseline: "black", **{v: f"C{i % 10}" for i, v in enumerate(others)}}
 
-def _legend_below(fig, axes, ncol:int=4):
+def legend_below(fig, axes, ncol:int=4):
     "One legend for all of `axes` (each label once) below them; the panels make room for it."
     seen = {}
     for ax in axes:
@@ -78,7 +78,7 @@ def plot_points(runs:pd.DataFrame, # from `load_runs`
     axes[0].set_yticks(range(len(vs)), vs, fontsize=9); axes[0].set_ylim(len(vs) - 0.5, -0.5)
     fig.suptitle(f"Every seed (grey) and the mean ± std over seeds; dashed: the {baseline} mean", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 # %% ../nbs/12b_plots.ipynb #c4370ba4
 def history_frame(runs:pd.DataFrame, # from `load_runs` (needs the `history` column)
@@ -114,8 +114,8 @@ def plot_curves(runs:pd.DataFrame, # from `load_runs`
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))   # epochs: 1, 2, 3, never 1.5
         ax.set_xlabel("epoch", fontsize=9); ax.set_title(dataset_title(ds), fontsize=11); ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel(f"{metric.replace('_', ' ')}, mean over seeds", fontsize=9)
-    _legend_below(fig, axes[0])
-    return _save(fig, path)
+    legend_below(fig, axes[0])
+    return save_figure(fig, path)
 
 # %% ../nbs/12b_plots.ipynb #3e7183db
 def plot_differences(paired:pd.DataFrame, # from `paired_test`
@@ -140,7 +140,7 @@ def plot_differences(paired:pd.DataFrame, # from `paired_test`
     ax.set_xlabel(f"{m}: variant − {b}, paired by seed (bars: 95% t-interval; p: paired t-test)")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 # %% ../nbs/12b_plots.ipynb #15ed40f7
 def plot_headline(table:pd.DataFrame, # from `results_table` (or results.csv read back)
@@ -171,8 +171,8 @@ def plot_headline(table:pd.DataFrame, # from `results_table` (or results.csv rea
         ax.set_xlabel(f"variant − {base}, paired by seed (95% t-interval)", fontsize=9)
     axes[0].set_yticks(range(len(variants)), variants, fontsize=9); axes[0].set_ylim(len(variants) - 0.5, -0.5)
     axes[0].errorbar([], [], fmt="o", ms=5, color="0.3", label="filled: the interval excludes 0")
-    _legend_below(fig, axes[:1], ncol=len(datasets) + 1)
-    return _save(fig, path)
+    legend_below(fig, axes[:1], ncol=len(datasets) + 1)
+    return save_figure(fig, path)
 
 # %% ../nbs/12b_plots.ipynb #5d032419
 def plot_reliability(frame:pd.DataFrame, # long frame of predictions (see `runs.predictions_frame`)
@@ -204,5 +204,5 @@ def plot_reliability(frame:pd.DataFrame, # long frame of predictions (see `runs.
     x0, y0 = (max(0.0, np.floor(low[k] * 10) / 10 - 0.05) for k in "xy")   # two classes: confidence from 0.5
     for ax in axes[0]: ax.set_xlim(x0, 1.0); ax.set_ylim(y0, 1.0)
     axes[0, 0].set_ylabel("accuracy", fontsize=9)
-    _legend_below(fig, axes[0])
-    return _save(fig, path)
+    legend_below(fig, axes[0])
+    return save_figure(fig, path)

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 from . import stats
 from .names import METHODS, SITES, dataset_name, dataset_order, model_name
-from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, predictions_frame, protocol_id,
+from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, predictions_frame, protocol_id, protocol_id_apart,
                                    protocol_label, read_record, run_defaults, run_predictions, variant_name)
 
 # %% auto #0
-__all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS', 'run_row',
-           'prediction_columns', 'variant_order', 'load_runs', 'predictions_of', 'select_protocol', 'seed_ranges',
-           'summarize', 'readable_metric', 'paired_test']
+__all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS',
+           'used_params', 'run_row', 'prediction_columns', 'variant_order', 'load_runs', 'protocol_ids_apart',
+           'predictions_of', 'select_protocol', 'seed_ranges', 'summarize', 'readable_metric', 'paired_test']
 
 # %% ../nbs/12_report.ipynb #b1f5d2cd
 METRICS = ("accuracy", "precision", "recall", "f1", "loss", "ece", "brier", "nll")
@@ -33,6 +33,11 @@ RUN_TABLE_COLUMNS = ("run_id", "path", "dataset", "variant", "protocol", "protoc
 
 def _float_or_nan(x) -> float: return float("nan") if x is None else float(x)
 
+def used_params(rec:dict) -> dict:
+    "A record's parameters, `mixed_precision` the precision it used: \"auto\" was bf16 or fp32 by the hardware."
+    params = rec.get("params") or {}
+    return {**params, "mixed_precision": rec["mixed_precision"]} if rec.get("mixed_precision") is not None else params
+
 def run_row(rec:dict, # a parsed metrics.json
             path:str|Path|None=None, # the metrics.json file it came from
            ) -> dict:
@@ -40,12 +45,10 @@ def run_row(rec:dict, # a parsed metrics.json
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (rec.get("params") or {}).items()}
     p = {**run_defaults(), **params}
     data = params.get("data", (rec.get("data") or {}).get("source"))
-    # the precision a run really used ("auto" is bf16 or fp32 by the hardware) is part of its protocol
-    proto = {**params, "mixed_precision": rec["mixed_precision"]} if rec.get("mixed_precision") is not None else params
     row = {"run_id": rec.get("run_id") or (Path(path).parent.name if path else None),
            "path": str(Path(path).parent) if path else None,
            "dataset": dataset_name(data), "variant": variant_name(p), "protocol": protocol_label(p),
-           "protocol_id": protocol_id(proto), "model_name": model_name(p.get("model")),
+           "protocol_id": protocol_id(used_params(rec)), "model_name": model_name(p.get("model")),
            "site": p["site"], "method": p["method"], "seed": p["seed"]}
     for split, key in SPLIT_NAMES.items():
         d = rec.get(key) or {}
@@ -140,6 +143,13 @@ def load_runs(root:str|Path="reports/runs", # folder searched recursively for me
     if len(dup): warnings.warn(f"run ids found more than once under {root}: {list(dup)[:5]}")
     rest = [c for c in df.columns if c not in RUN_TABLE_COLUMNS and c != "history"]
     return _in_report_order(df[[*RUN_TABLE_COLUMNS, *rest, "history"]])
+
+# %% ../nbs/12_report.ipynb #82cdae9b
+def protocol_ids_apart(runs:pd.DataFrame, # from `load_runs`
+                       varied:Sequence[str], # the protocol keys the comparison varies, e.g. ["lr"]
+                      ) -> pd.Series:
+    "Each run's protocol id with `varied` left out (read from its record): the runs one comparison may pair."
+    return runs["path"].map(lambda d: protocol_id_apart(used_params(read_record(Path(d)/"metrics.json")), varied))
 
 # %% ../nbs/12_report.ipynb #1c6da009
 def predictions_of(runs:pd.DataFrame, # from `load_runs`

@@ -16,9 +16,10 @@ from .stats import outward_bounds
 
 # %% auto #0
 __all__ = ['SEED_STUDY', 'RESULT_COLUMNS', 'OPTIONAL_RESULT_COLUMNS', 'F1_NOTE', 'DATASET_TITLES', 'ACC_DIFF', 'ECE_DIFF',
-           'MEANS', 'reference_table', 'results_table', 'write_results', 'results_markdown', 'dataset_title',
-           'Difference', 'differences', 'results_findings', 'headline_rows', 'headline_markdown', 'headline_findings',
-           'runs_overview', 'means_table', 'unfinished_rows']
+           'MEANS', 'reference_table', 'results_table', 'write_results', 'p_value_text', 'compared_metric',
+           'results_markdown', 'dataset_title', 'Difference', 'differences', 'interval_text', 'excludes_zero',
+           'pairs_range', 'results_findings', 'headline_rows', 'headline_cell', 'headline_markdown',
+           'headline_findings', 'seeds_per_row', 'runs_overview', 'means_table', 'unfinished_rows']
 
 # %% ../nbs/12a_results.ipynb #0b543164
 SEED_STUDY = pd.DataFrame({
@@ -130,7 +131,7 @@ def _mean_sd(mean, std, digits:int=3) -> str:
     if _missing(mean): return "–"
     return _number(mean, digits) if _missing(std) else f"{_number(mean, digits)} ± {_number(std, digits)}"
 
-def _p_value(p) -> str:
+def p_value_text(p) -> str:
     "`0.074`, `<0.001`; `–` when there was no test."
     if _missing(p): return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
@@ -143,7 +144,7 @@ def _difference(mean, lo, hi, n_pairs:int, n:int, digits:int) -> str:
     return out + (f" (n={n_pairs})" if n_pairs != n else "")
 
 # %% ../nbs/12a_results.ipynb #dd596de1
-def _compared_metric(df:pd.DataFrame) -> tuple[str, str]:
+def compared_metric(df:pd.DataFrame) -> tuple[str, str]:
     "(metric, baseline) of a results table's paired comparison, from its `diff_of` column."
     diff_of = str(df["diff_of"].dropna().iloc[0]) if df["diff_of"].notna().any() else "test_accuracy vs none"
     metric, _, base = diff_of.partition(" vs ")
@@ -158,7 +159,8 @@ def _markdown_cells(r, base:str, multi_protocol:bool, digits:int) -> list[str]:
         ece_diff = "–" if r.ece_n_pairs == 0 else _difference(r.ece_diff_mean, r.ece_diff_t_low, r.ece_diff_t_high,
                                                               r.ece_n_pairs, r.n_calibrated, digits)
         tail = [_difference(r.diff_mean, r.diff_t_low, r.diff_t_high, r.n_pairs, r.n, digits),
-                _p_value(r.p_paired_ttest), _p_value(r.p_holm), _p_value(r.p_example), ece_diff, _p_value(r.p_ece_holm)]
+                p_value_text(r.p_paired_ttest), p_value_text(r.p_holm), p_value_text(r.p_example), ece_diff,
+                p_value_text(r.p_ece_holm)]
     return [r.dataset, f"`{r.variant}`", *([r.protocol] if multi_protocol else []), str(r.n),
             _mean_sd(r.val_acc_mean, r.val_acc_std, digits), _mean_sd(r.test_acc_mean, r.test_acc_std, digits),
             _mean_sd(r.test_f1_mean, r.test_f1_std, digits), ece, *tail]
@@ -186,7 +188,7 @@ def results_markdown(df:pd.DataFrame, # from `results_table` (or read back from 
     missing = [c for c in RESULT_COLUMNS if c not in df and c not in OPTIONAL_RESULT_COLUMNS]
     if missing: raise KeyError(f"results_markdown: no column(s) {missing}: a results.csv from before issue 18; "
                                "regenerate it with write_results (cd nbs && papermill summary.ipynb ...).")
-    metric, base = _compared_metric(df)
+    metric, base = compared_metric(df)
     short = metric.replace("test_", "test ").replace("val_", "val ").replace("accuracy", "acc")
     multi_protocol = bool(df.groupby("dataset")["protocol"].nunique().max() > 1)
     head = ["dataset", "variant", *(["protocol"] if multi_protocol else []), "n", "val acc", "test acc", "test F1",
@@ -229,15 +231,15 @@ ECE_DIFF = Difference("test ECE", "ece_n_pairs", "ece_diff_mean", "ece_diff_t_lo
 def differences(df:pd.DataFrame, # from `results_table` (or results.csv read back)
                ) -> tuple[Difference, Difference]:
     "The table's two comparisons: its `metric` (named after `diff_of`) and test ECE."
-    return ACC_DIFF._replace(name=readable_metric(_compared_metric(df)[0])), ECE_DIFF
+    return ACC_DIFF._replace(name=readable_metric(compared_metric(df)[0])), ECE_DIFF
 
 # %% ../nbs/12a_results.ipynb #06f7e6b8
-def _interval(r, c:Difference, digits:int=3) -> str:
+def interval_text(r, c:Difference, digits:int=3) -> str:
     "A row's difference on `c` with its interval, `+0.003 [−0.004, +0.011]` (`_difference`: bounds rounded outward)."
     n = getattr(r, c.pairs)
     return _difference(getattr(r, c.mean), getattr(r, c.low), getattr(r, c.high), n, n, digits)
 
-def _excludes_0(g:pd.DataFrame, c:Difference) -> pd.Series:
+def excludes_zero(g:pd.DataFrame, c:Difference) -> pd.Series:
     "Rows whose interval of `c` lies wholly above or wholly below 0."
     return (g[c.low] > 0) | (g[c.high] < 0)
 
@@ -259,7 +261,7 @@ def _what_excludes_0(g:pd.DataFrame, # the rows of one dataset with at least 2 s
                      named:bool=False, # name the variants whose interval excludes 0 (their intervals are in the tables)
                     ) -> str:
     "For how many of a dataset's variants the unadjusted interval of `c` excludes 0, and how many after Holm, in words."
-    trend, ex = _trend(g, c), g[_excludes_0(g, c)]
+    trend, ex = _trend(g, c), g[excludes_zero(g, c)]
     if ex.empty:
         lo, hi = outward_bounds(g[c.low].min(), g[c.high].max(), digits)
         none = f"no variant's interval of Δ {c.name} excludes 0 (all lie within {lo} and {hi})"
@@ -269,7 +271,8 @@ def _what_excludes_0(g:pd.DataFrame, # the rows of one dataset with at least 2 s
     sig = ex[ex[c.holm] < alpha]
     holm = f"{len(sig)} after Holm's correction over the {family} variant{'s' * (family != 1)} of this dataset"
     if named and len(sig):
-        holm += ": " + ", ".join(f"`{r.variant}` (Holm p = {_p_value(getattr(r, c.holm))})" for r in sig.itertuples())
+        holm += ": " + ", ".join(f"`{r.variant}` (Holm p = {p_value_text(getattr(r, c.holm))})"
+                                 for r in sig.itertuples())
     which = ": " + ", ".join(f"`{r.variant}`" for r in ex.itertuples()) if named else ""
     head = f"{trend}, and for {k} of {len(g)}" if trend else f"for {k} of {len(g)} variants"
     return f"{head} the interval{'' if trend else ' of Δ ' + c.name} excludes 0{side}{which} ({holm})"
@@ -279,12 +282,12 @@ def _example_line(g:pd.DataFrame, alpha:float) -> str|None:
     "The variants the example-level test finds at p < alpha (these models, not new seeds); None without a test."
     tested, found = int(g["p_example"].notna().sum()), g[g["p_example"] < alpha]
     if not tested: return None
-    names = ", ".join(f"`{r.variant}` ({_p_value(r.p_example)})" for r in found.itertuples())
+    names = ", ".join(f"`{r.variant}` ({p_value_text(r.p_example)})" for r in found.itertuples())
     names = f": {names}" if names else ""
     return (f"Pooling the seeds over test examples (these trained models on this test set, not new seeds): "
             f"p < {alpha:g} for {len(found)} of {tested}{names}")
 
-def _pairs_range(g:pd.DataFrame, cs:Sequence[Difference]) -> str:
+def pairs_range(g:pd.DataFrame, cs:Sequence[Difference]) -> str:
     "`5 seed pairs`, `3–5 seed pairs`: the range of `g`'s pairs on the comparisons `cs` that have any."
     n = pd.concat([g.loc[g[c.pairs] > 0, c.pairs] for c in cs])
     lo, hi = int(n.min()), int(n.max())
@@ -295,13 +298,13 @@ def results_findings(df:pd.DataFrame, # from `results_table` (or read back from 
                     ) -> str:
     "Markdown: per dataset a short list of what the intervals of `metric` and test ECE exclude, Holm's count beside."
     if df.empty: return ""
-    cs, (_, base) = differences(df), _compared_metric(df)
+    cs, (_, base) = differences(df), compared_metric(df)
     out = []
     for ds in sorted(df["dataset"].unique(), key=dataset_order):
         g = df[(df["dataset"] == ds) & (df["variant"] != base)]
         if not (g["n_pairs"] > 0).any():
             out.append(f"- **{dataset_title(ds)}**: no variant has a paired `{base}` run yet."); continue
-        out.append(f"- **{dataset_title(ds)}** ({_pairs_range(g, cs)} with `{base}`):")
+        out.append(f"- **{dataset_title(ds)}** ({pairs_range(g, cs)} with `{base}`):")
         for c in cs:
             t = g[g[c.pairs] >= 2]
             label = c.name[0].upper() + c.name[1:] + (", lower is better" if c is ECE_DIFF else "")
@@ -315,13 +318,13 @@ def headline_rows(table:pd.DataFrame, # from `results_table` (or results.csv rea
                   min_pairs:int=2, # seed pairs needed on both comparisons (the t-interval needs 2)
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(the rows the headline shows, the rows of the variants it leaves out): rows with `min_pairs` on accuracy and ECE."
-    _, base = _compared_metric(table)
+    _, base = compared_metric(table)
     v = table[table["variant"] != base]
     ok = (v[ACC_DIFF.pairs] >= min_pairs) & (v[ECE_DIFF.pairs] >= min_pairs)
     return v[ok], v[~v["variant"].isin(set(v.loc[ok, "variant"]))]
 
 # %% ../nbs/12a_results.ipynb #41006889
-def _headline_cell(r:pd.Series, c:Difference, digits:int) -> str:
+def headline_cell(r:pd.Series, c:Difference, digits:int) -> str:
     "`+0.003 [−0.004, +0.011]`, in bold where the interval excludes 0; `–` with fewer than 2 seed pairs."
     if not r[c.pairs] >= 2: return "–"
     s = _difference(r[c.mean], r[c.low], r[c.high], r[c.pairs], r[c.pairs], digits)
@@ -339,7 +342,7 @@ def headline_markdown(table:pd.DataFrame, # from `results_table` (or results.csv
                      ) -> str:
     "Markdown: Δ test accuracy and Δ test ECE with the baseline per variant and dataset, unadjusted 95% t-intervals."
     acc, cal = differences(table)
-    _, base = _compared_metric(table)
+    _, base = compared_metric(table)
     shown, left = headline_rows(table)
     short = "acc" if acc.name == "test accuracy" else acc.name
     out = [] if len(shown) else [f"_No variant has 2 seed pairs with `{base}` on both comparisons yet._"]
@@ -349,7 +352,7 @@ def headline_markdown(table:pd.DataFrame, # from `results_table` (or results.csv
         out = ["| variant | " + " | ".join(f"{dataset_title(d)} Δ {w}" for d in ds for w in (short, "ECE")) + " |",
                "|---|" + "--:|" * (2 * len(ds))]
         for v in sorted(shown["variant"].unique(), key=variant_order):
-            cells = [_headline_cell(rows[d, v], c, digits) if (d, v) in rows else "–" for d in ds for c in (acc, cal)]
+            cells = [headline_cell(rows[d, v], c, digits) if (d, v) in rows else "–" for d in ds for c in (acc, cal)]
             out.append(f"| `{v}` | " + " | ".join(cells) + " |")
         out += ["", f"Each cell: the mean difference variant − `{base}` over seed pairs [95% t-interval, unadjusted]; "
                     "**bold**: the interval excludes 0; –: fewer than 2 seed pairs. ECE: lower is better."]
@@ -366,11 +369,11 @@ def headline_findings(table:pd.DataFrame, # from `results_table` (or results.csv
     for ds in sorted(shown["dataset"].unique(), key=dataset_order):
         g = shown[shown["dataset"] == ds]
         said = "; ".join(_what_excludes_0(g, c, _holm_family(table, ds, c), alpha) for c in cs)
-        out.append(f"- **{dataset_title(ds)}** ({_pairs_range(g, cs)}): {said}.")
+        out.append(f"- **{dataset_title(ds)}** ({pairs_range(g, cs)}): {said}.")
     return "\n".join(out) + "\n" if out else ""
 
 # %% ../nbs/12a_results.ipynb #a5b81c6d
-def _seeds_per_row(g:pd.DataFrame) -> str:
+def seeds_per_row(g:pd.DataFrame) -> str:
     "`5`, or `5 (layer·mixup·Beta(16)·max: 3)` naming the rows with another number of seeds."
     n = g.groupby("variant", sort=False)["seed"].nunique()
     usual = int(n.mode().iloc[0])
@@ -385,7 +388,7 @@ def runs_overview(runs:pd.DataFrame, # from `load_runs` (after `select_protocol`
         devices = g["device"].fillna("unrecorded").value_counts()
         rows.append({"dataset": dataset_title(ds),
                      "protocol": "; ".join(f"{l} ({p})" for p, l in dict(zip(g["protocol_id"], g["protocol"])).items()),
-                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": _seeds_per_row(g),
+                     "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": seeds_per_row(g),
                      "keep predictions": int((g["metrics_from"] == "predictions").sum()),
                      "devices (runs)": ", ".join(f"{d} ({n})" for d, n in devices.items())})
     cols = ["dataset", "protocol", "runs", "rows", "seeds per row", "keep predictions", "devices (runs)"]

@@ -18,9 +18,9 @@ from .stats import validate_predictions
 # %% auto #0
 __all__ = ['NO_EFFECT_KEYS', 'RUN_KEYS', 'KEYS_ADDED_LATER', 'SEP', 'SCHEMA', 'METRICS_FILE', 'PRED_FILE', 'PRED_DIGITS',
            'PRED_KEYS', 'run_defaults', 'param_hash', 'device_kind', 'variant_name', 'protocol_params', 'protocol_id',
-           'protocol_label', 'run_id', 'record_path', 'parse_record', 'read_record', 'record_status', 'find_records',
-           'record_params', 'record_seconds', 'save_predictions', 'load_predictions', 'run_predictions',
-           'predictions_frame']
+           'protocol_label', 'protocol_id_apart', 'run_id', 'record_path', 'parse_record', 'read_record',
+           'record_status', 'find_records', 'record_params', 'record_seconds', 'save_predictions', 'load_predictions',
+           'run_predictions', 'predictions_frame']
 
 # %% ../nbs/10_runs.ipynb #4296cadf
 NO_EFFECT_KEYS = ("out_dir", "save_model", "wandb_mode", "wandb_project", "wandb_entity", "eval_train",
@@ -109,6 +109,13 @@ def protocol_label(params:dict) -> str:
         if p.get("sample_seed"): bits.append(f"sample {p['sample_seed']}")
     if p.get("steps_per_epoch"): bits.append(f"{p['steps_per_epoch']} steps/ep")
     return ", ".join(bits)
+
+# %% ../nbs/10_runs.ipynb #03287137
+def protocol_id_apart(params:dict, # a run's parameters
+                      varied:Sequence[str], # the protocol keys a comparison varies, e.g. ["lr"]
+                     ) -> str:
+    "The protocol id with `varied` left out: runs whose protocols differ only in those keys share it."
+    return _hash6({k: v for k, v in protocol_params(params).items() if k not in varied})
 
 # %% ../nbs/10_runs.ipynb #048e60ba
 def run_id(params:dict, # the parameters of a run (missing keys take `run_defaults()` for the readable part)

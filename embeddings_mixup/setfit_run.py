@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from datasets import DatasetDict
 
-from .batching import tokenize
 from .config import ConfigError, DataError, TrainConfig
 from .evaluation import classification_metrics
 from .runs import save_predictions
-from .train import data_record, load_run_data, new_record, parameters_sha256, write_json_atomic
+from .samples import RunData, data_record, load_run_data
+from .train import new_record, parameters_sha256, write_json_atomic
 from .weights import resolve_model
 
 # %% auto #0
@@ -76,25 +76,14 @@ def join_pair(text:str, # the first text of an example
     return text if pair is None else f"{text} {sep} {pair}"
 
 # %% ../nbs/05b_setfit.ipynb #687590fa
-def _token_keys(split:dict) -> list[tuple]: return [(tuple(i), y) for i, y in zip(split["input_ids"], split["labels"])]
-
-def example_texts(dd:DatasetDict, # the run's data (`load_run_data`'s first value): text, [text_pair], label
-                  enc:dict[str, dict], # split -> the run's examples as token ids (`load_run_data`'s third value)
-                  tok, # the run's tokenizer
-                  max_len:int, # the run's max_len
+def example_texts(run_data:RunData, # `load_run_data`'s result: the dataset, tokenizer and each split's rows
                  ) -> dict[str, list[str]]:
-    "Split -> the text of each example of `enc`, in its order (pairs joined), found in `dd` by token ids and label."
-    sep, found = pair_separator(tok), {}
-    for s, split in tokenize(dd, tok, max_len).items():
-        pairs = dd[s]["text_pair"] if "text_pair" in dd[s].column_names else [None] * len(dd[s])
-        for key, t, p in zip(_token_keys(split), dd[s]["text"], pairs): found.setdefault(key, join_pair(t, p, sep))
-    out = {}
-    for s, split in enc.items():
-        keys = _token_keys(split)
-        lost = [i for i, k in enumerate(keys) if k not in found]
-        if lost: raise DataError(f"{len(lost)} {s} example(s) of the run (e.g. #{lost[0]}) match no row of its data "
-                                 "by token ids and label: the run's data and its token ids disagree.")
-        out[s] = [found[k] for k in keys]
+    "Split -> the text of each example the run uses, in the run's order (a pair joined by the tokenizer's separator)."
+    sep, out = pair_separator(run_data.tokenizer), {}
+    for s, (source, idx) in run_data.rows.items():
+        ds = run_data.data[source]
+        texts, pairs = ds["text"], ds["text_pair"] if "text_pair" in ds.column_names else None
+        out[s] = [join_pair(texts[i], None if pairs is None else pairs[i], sep) for i in idx]
     return out
 
 # %% ../nbs/05b_setfit.ipynb #d4a7b3ee
@@ -199,9 +188,10 @@ def setfit_history(trainer, # the `setfit.Trainer` after training
 # %% ../nbs/05b_setfit.ipynb #144e9aeb
 def _run_setfit(cfg:TrainConfig, record:dict, overrides:dict|None, progress:bool) -> dict:
     "The work of `train_setfit` on a started record: data, training, scores, predictions, model; returns timing."
-    dd, tok, enc, label_names = load_run_data(cfg)
-    record["data"] = data_record(cfg, dd, enc, label_names)
-    texts, out = example_texts(dd, enc, tok, cfg.max_len), Path(cfg.out_dir) if cfg.out_dir else None
+    run_data = load_run_data(cfg)
+    dd, tok, enc, label_names = run_data.data, run_data.tokenizer, run_data.examples, run_data.label_names
+    record["data"] = data_record(cfg, run_data)
+    texts, out = example_texts(run_data), Path(cfg.out_dir) if cfg.out_dir else None
     with tempfile.TemporaryDirectory() as work:
         args = setfit_arguments(cfg, work, overrides)
         record["setfit"] = setfit_section(args, dd, tok, cfg)

@@ -12,22 +12,21 @@ import torch
 from tqdm import tqdm
 
 import embeddings_mixup
-from .batching import bucket_batches, collate_examples, collator_for, load_tokenizer, tokenize
-from .data import load_data
+from .batching import bucket_batches, collate_examples, collator_for
 from .evaluation import classification_metrics, evaluate, predict_split, save_curves
 from .git import head_commit
 from .precision import cpu_bf16_support, make_accelerator, resolve_precision
-from .config import DATA_OPTIONS, SELECTION_RULE, ConfigError, TrainConfig
+from .config import SELECTION_RULE, ConfigError, TrainConfig
 from .mixup import sample_lam, sample_pairs
 from .model import Mixer, load_classifier, mixed_loss, structural_special_ids
 from .runs import save_predictions
-from .samples import sample_per_class
+from .samples import data_record, load_run_data
 
 # %% auto #0
-__all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'take_examples', 'subset_split',
-           'epoch_generator', 'rank_seed', 'Run', 'make_optimizer', 'used_examples_line', 'load_run_data', 'new_record',
-           'data_record', 'setup', 'training_loss', 'train_step', 'pass_batches', 'epoch_batches', 'train_epoch',
-           'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run', 'train']
+__all__ = ['RANK_STRIDE', 'write_json_atomic', 'git_commit', 'environment', 'NonFiniteLoss', 'epoch_generator', 'rank_seed',
+           'Run', 'make_optimizer', 'new_record', 'setup', 'training_loss', 'train_step', 'pass_batches',
+           'epoch_batches', 'train_epoch', 'select_epoch', 'end_epoch', 'parameters_sha256', 'finish', 'close_run',
+           'train']
 
 # %% ../nbs/05_training.ipynb #7d64ad7b
 def write_json_atomic(path:str|Path, obj) -> Path:
@@ -55,20 +54,6 @@ def environment() -> dict:
 # %% ../nbs/05_training.ipynb #5ee2410e
 class NonFiniteLoss(RuntimeError):
     "The loss became NaN or infinite."
-
-# %% ../nbs/05_training.ipynb #c1a740b7
-def take_examples(split:dict, # one split from `tokenize`
-                  idx:list[int], # the examples to keep, in the order to keep them
-                 ) -> dict:
-    "The examples `idx` of a tokenized split, every column cut alike."
-    return {k: [v[i] for i in idx] for k, v in split.items()}
-
-# %% ../nbs/05_training.ipynb #531c1097
-def subset_split(split:dict, n:int|None, seed:int=0) -> dict:
-    "The first n examples of a fixed shuffle (the same for every run seed), in shuffled order: what `limit` uses."
-    if n is None or n >= len(split["labels"]): return split
-    idx = torch.randperm(len(split["labels"]), generator=torch.Generator().manual_seed(seed))[:n].tolist()
-    return take_examples(split, idx)
 
 # %% ../nbs/05_training.ipynb #ec819cf0
 RANK_STRIDE = 1_000_000_007   # a prime far above any seed*epoch mix of one process: ranks never share a stream
@@ -129,43 +114,6 @@ def make_optimizer(model:torch.nn.Module, lr:float, weight_decay:float) -> torch
               {"params": [p for n, p in named if any(k in n for k in no_decay)], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=lr)
 
-# %% ../nbs/05_training.ipynb #580bdbb1
-def used_examples_line(full:dict[str, int], # examples per split of the whole dataset
-                       used:dict[str, int], # examples per split the run uses (after `limit` / `eval_limit`)
-                       limit:int|None=None, # the run's `limit` (None: all of train)
-                       eval_limit:int|None=None, # the run's `eval_limit` (None: all of validation and test)
-                       sample:dict|None=None, # the few-label sample's note (`sample_per_class`); None: no sample
-                      ) -> str:
-    "One line: the examples a run trains and evaluates on, of how many, and which limit or sample chose them."
-    of = lambda s, n=None: f"{used[s]:,} of {full[s] if n is None else n:,} {s}"
-    cut = lambda name, n: "" if n is None else f" ({name}={n})"
-    train, val = f"{of('train')} examples{cut('limit', limit)}", of("validation")
-    if sample is not None:
-        train = f"{of('train')} examples ({sample['train_per_class']} per class, sample_seed={sample['sample_seed']})"
-        val = (f"{of('validation', sample['sizes']['validation'])} carved from the rest of train "
-               f"({sample['val_per_class']} per class; the dataset's {full['validation']:,} not used)")
-    return f"training on {train}, evaluating on {val} and {of('test')}{cut('eval_limit', eval_limit)}"
-
-# %% ../nbs/05_training.ipynb #b0754b52
-def load_run_data(cfg:TrainConfig) -> tuple:
-    "(dataset, tokenizer, tokenized splits as the run uses them, label names) of a run; prints what it uses."
-    opts = {k: getattr(cfg, k) for k in DATA_OPTIONS if getattr(cfg, k) is not None}
-    dd = load_data(cfg.data, validation_frac=cfg.validation_frac, **opts)
-    label_names = dd["train"].features["label"].names
-    tok = load_tokenizer(cfg.model)
-    enc, sample = tokenize(dd, tok, cfg.max_len), None
-    if cfg.train_per_class is not None:   # the few-label sample, and a validation set from the rest of train
-        drawn = sample_per_class(dd["train"]["label"], cfg.train_per_class, cfg.val_per_class, cfg.sample_seed,
-                                 label_names)
-        train, sample = enc["train"], drawn.note
-        enc["train"], enc["validation"] = take_examples(train, drawn.train), take_examples(train, drawn.validation)
-        dd.notes = {**getattr(dd, "notes", {}), "sampled": sample}   # recorded with the rest in data.notes
-    enc["train"] = subset_split(enc["train"], cfg.limit)
-    for s in ("validation", "test"): enc[s] = subset_split(enc[s], cfg.eval_limit)
-    print(used_examples_line({s: len(dd[s]) for s in enc}, {s: len(enc[s]["labels"]) for s in enc}, cfg.limit,
-                             cfg.eval_limit, sample))
-    return dd, tok, enc, label_names
-
 # %% ../nbs/05_training.ipynb #b9de6d1c
 def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
     "A run record with status running: parameters, versions, device; results still empty."
@@ -193,13 +141,6 @@ def new_record(cfg:TrainConfig, acc, out:Path|None) -> dict:
         "error": None,
     }
 
-# %% ../nbs/05_training.ipynb #1369da31
-def data_record(cfg:TrainConfig, dd, enc:dict, label_names:list[str]) -> dict:   # dd: the loaded splits
-    "The record's `data` field, from `setup` and the SetFit runner: source, classes, examples per split, notes."
-    return {"source": str(cfg.data), "num_classes": len(label_names), "label_names": label_names,
-            "split_sizes": {s: len(enc[s]["labels"]) for s in enc},
-            "full_split_sizes": {s: len(dd[s]) for s in dd}, "notes": getattr(dd, "notes", {})}
-
 # %% ../nbs/05_training.ipynb #a637361f
 def setup(config:TrainConfig|dict, # the run's parameters
          ) -> Run:
@@ -222,8 +163,9 @@ def setup(config:TrainConfig|dict, # the run's parameters
     acc = make_accelerator(precision)
     set_seed(cfg.seed)
     record = new_record(cfg, acc, out)
-    dd, tok, enc, label_names = load_run_data(cfg)
-    record["data"] = data_record(cfg, dd, enc, label_names)
+    run_data = load_run_data(cfg)
+    record["data"] = data_record(cfg, run_data)
+    tok, enc, label_names = run_data.tokenizer, run_data.examples, run_data.label_names
     model = load_classifier(cfg.model, label_names)   # the head's initialization draws from the seeded global RNG
     if acc.process_index: set_seed(rank_seed(cfg.seed, acc.process_index))   # own dropout masks on every other rank
     layers = tuple(cfg.mix_layers) if cfg.mix_layers else None

@@ -31,7 +31,7 @@ from embeddings_mixup.results import results_table
 from embeddings_mixup.data import load_data
 from embeddings_mixup.config import TrainConfig
 from embeddings_mixup.train import train
-from embeddings_mixup.train import load_run_data
+from embeddings_mixup.samples import load_run_data
 from embeddings_mixup.train import parameters_sha256
 
 

@@ -199,7 +199,8 @@ def test_embed_positions_follow_union(family):
 def test_probe_runs_blocks_up_to_its_layer(family):
     """AttentionMix's probe runs blocks 1..j only (after a first probe over every block, which lets transformers hook
     them all), reads layer j's attention as a full eager forward does (bit for bit), and leaves the model whole."""
-    from embeddings_mixup.model import _Step, find_parts
+    from embeddings_mixup.model import _Step
+    from embeddings_mixup.parts import find_parts
     model, ref, b = build(family), build(family), batch(True)              # same seed: same weights
     ref.set_attn_implementation("eager")
     with torch.no_grad(): full = ref(**b, output_attentions=True).attentions
@@ -261,7 +262,7 @@ def test_ssmix_saliency_is_taken_where_the_first_block_is_fed(family):
     """By role, for every family: the module SSMix differentiates at (`ModelParts.saliency_at`) is the one whose output
     enters the first block (BERT-like: the embeddings module, word + position + segment, LayerNorm, dropout; GPT-2: the
     dropout after word + position; Llama: the token embeddings), not the word-embedding table."""
-    from embeddings_mixup.model import find_parts
+    from embeddings_mixup.parts import find_parts
     model, b = build(family), batch(True)
     parts = find_parts(model)
     got, fed = [], []

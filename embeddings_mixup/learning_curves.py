@@ -19,8 +19,8 @@ from .stats import outward_bounds
 
 # %% auto #0
 __all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'sized_runs', 'check_one_protocol', 'curve_table',
-           'write_curves', 'plot_learning_curves', 'curve_findings', 'setfit_findings', 'few_label_headline',
-           'curve_markdown', 'curve_overview', 'run_counts', 'missing_runs']
+           'write_curves', 'plot_learning_curves', 'curve_findings', 'versus_sides', 'setfit_findings',
+           'few_label_headline', 'curve_markdown', 'curve_overview', 'run_counts', 'missing_runs']
 
 # %% ../nbs/12c_learning_curves.ipynb #79d519eb
 SIZE = "train_per_class"   # the runs' column of the training-set size: examples per class (absent, None: all of train)
@@ -209,11 +209,15 @@ def curve_findings(table:pd.DataFrame, # from `curve_table` (baseline `none`)
 VERSUS = {"beat": ("beat", "beats"), "match": ("match", "matches"), "lose": ("lose to", "loses to")}   # above, around,
 # below 0: the interval of fine-tuning − SetFit; the verb for several rows and for one
 
+def versus_sides(t:pd.DataFrame, # fine-tuning rows of a comparison with SetFit (`curve_table(runs, baseline="setfit")`)
+                 c:Difference) -> np.ndarray:
+    "Per row, where the interval of fine-tuning − SetFit on `c` lies: 'beat' (above 0), 'match' (holds 0), 'lose'."
+    return np.where(t[c.low] > 0, "beat", np.where(t[c.high] < 0, "lose", "match"))
+
 def _versus_setfit_at(t:pd.DataFrame, # one size's fine-tuning rows with 2 seed pairs with SetFit
                       c:Difference, alpha:float, digits:int) -> str:
     "Which rows beat, match or lose to SetFit on `c` at one size, with their intervals; Holm's count."
-    side = np.where(t[c.low] > 0, "beat", np.where(t[c.high] < 0, "lose", "match"))
-    groups = []
+    side, groups = versus_sides(t, c), []
     for key, (several, one) in VERSUS.items():
         g = t[side == key]
         if not len(g): continue
@@ -250,47 +254,56 @@ def setfit_findings(table:pd.DataFrame, # from `curve_table(runs, baseline="setf
 
 # %% ../nbs/12c_learning_curves.ipynb #71e63cfd
 def _exclusions_text(d:pd.DataFrame, c:Difference) -> str:
-    "`1 of 6 variants at 16 per class, none at 64 and 256`: for how many an interval of `c` excludes 0, size by size."
-    items = [(n, int(excludes_zero(t, c).sum()), len(t)) for n, g in d.groupby(SIZE, sort=True)
+    "`for 0 of 6 mixing variants at 16 per class, 1 of 6 at 64 (above 0) and 0 of 5 at 256`: size by size."
+    items = [(n, t[excludes_zero(t, c)], len(t)) for n, g in d.groupby(SIZE, sort=True)
              if len(t := g[g[c.pairs] >= 2])]
-    if not items: return ""
-    if not any(k for _, k, _ in items):
-        m, sizes = max(m for *_, m in items), _sizes_text([n for n, *_ in items])
-        return f"for {f'none of the {m} variants' if m > 1 else 'no variant'} at {sizes} per class"
-    said = [f"{f'{k} of {m}' if k else 'none'}{' variants' * (i == 0 and k > 0)} at {n}{' per class' * (i == 0)}"
-            for i, (n, k, m) in enumerate(items)]
+    said = []
+    for i, (n, ex, m) in enumerate(items):
+        k, up = len(ex), int((ex[c.low] > 0).sum())
+        side = ("" if not k else " (above 0)" if up == k else " (below 0)" if not up else
+                f" ({up} above 0, {k - up} below)")
+        noun = f" mixing variant{'s' * (m != 1)}" if i == 0 else ""
+        said.append(f"{k} of {m}{noun} at {n}{' per class' if i == 0 else ''}{side}")
+    if not said: return ""
     return "for " + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1])
 
 # %% ../nbs/12c_learning_curves.ipynb #4a969d5a
-def _versus_setfit_short(t:pd.DataFrame, c:Difference, digits:int) -> str:
-    "`4 of 6 fine-tuning rows lose to SetFit, 2 match it; the best, `x`, −0.010 [−0.030, +0.010]`."
-    side = np.where(t[c.low] > 0, "beat", np.where(t[c.high] < 0, "lose", "match"))
-    counts = [(k, int((side == k).sum())) for k in ("lose", "match", "beat") if (side == k).any()]
-    said = ", ".join(f"{n} {VERSUS[k][0] if n > 1 else VERSUS[k][1]}{' SetFit' if i == 0 else ' it'}"
-                     for i, (k, n) in enumerate(counts))
-    if len(counts) == 1: said = f"{'all ' if len(t) > 1 else ''}{said}"
-    best = t.loc[t[c.mean].idxmax()]
-    return f"{said} (of {len(t)}; the best, `{best.variant}`, {interval_text(best, c, digits)})"
+def _versus_setfit_short(t:pd.DataFrame, # one size's fine-tuning rows with 2 seed pairs with SetFit
+                         c:Difference, alpha:float, digits:int) -> str:
+    "`of 6 fine-tuning rows, 2 match SetFit and 4 lose to it (Holm's correction keeps 3); the best, `x`, −0.010 [...]`."
+    side = versus_sides(t, c)
+    counts = [(k, int((side == k).sum())) for k in VERSUS if (side == k).any()]
+    said = " and ".join(f"{n} {VERSUS[k][0] if n != 1 else VERSUS[k][1]} {'it' if i else 'SetFit'}"
+                        for i, (k, n) in enumerate(counts))
+    held, best = int((t[c.holm] < alpha).sum()), t.loc[t[c.mean].idxmax()]
+    return (f"of {len(t)} fine-tuning rows, {said} (Holm's correction keeps {held} difference{'s' * (held != 1)}); "
+            f"the best, `{best.variant}`, {interval_text(best, c, digits)}")
 
 # %% ../nbs/12c_learning_curves.ipynb #389cf130
 def few_label_headline(curves:pd.DataFrame, # learning_curves.csv (`write_curves`): both comparisons
+                       alpha:float=0.05, # level of the Holm-adjusted paired t-test
                        digits:int=3,
                       ) -> str:
-    "Markdown, a line per dataset: what MixUp changes against `none` at each size, and fine-tuning against SetFit."
+    "Markdown, a line per dataset: the mixing variants against `none` size by size, and fine-tuning against SetFit."
     if curves.empty: return ""
     vs = curves["diff_of"].astype(str).str.endswith(f"vs {SETFIT}")
     none_t, setfit_t, out = curves[~vs], curves[vs], []
     for ds in sorted(curves["dataset"].unique(), key=dataset_order):
-        d = none_t[(none_t["dataset"] == ds) & (none_t["variant"] != "none") & (none_t["variant"] != SETFIT)]
-        said = [f"an interval of Δ {c.name} against `none` excludes 0 {x}" for c in differences(curves[~vs])
-                if (x := _exclusions_text(d, c))]
+        d = none_t[(none_t["dataset"] == ds) & ~none_t["variant"].isin(["none", SETFIT])]
         s = setfit_t[(setfit_t["dataset"] == ds) & (setfit_t["variant"] != SETFIT)]
+        cs, said = differences(curves[~vs]) if len(d) else [], []
+        for c in cs:
+            if x := _exclusions_text(d, c):
+                better = " (lower is better)" if c.pairs == ECE_DIFF.pairs else ""
+                said.append(f"an interval of Δ {c.name}{better} against `none` excludes 0 {x}")
         c = differences(curves[vs])[0] if len(s) else None
-        at = [f"at {n} per class {_versus_setfit_short(g[g[c.pairs] >= 2], c, digits)}"
-              for n, g in s.groupby(SIZE, sort=True) if (g[c.pairs] >= 2).any()] if c else []
-        if at: said.append(f"against SetFit (Δ {c.name}, fine-tuning − SetFit), " + "; ".join(at))
-        if said: out.append(f"- **{dataset_title(ds)}** ({pairs_range(pd.concat([d, s]), [ACC_DIFF])}): "
-                            + "; ".join(said) + ".")
+        at = [f"at {n} per class, {_versus_setfit_short(t, c, alpha, digits)}" for n, g in s.groupby(SIZE, sort=True)
+              if len(t := g[g[c.pairs] >= 2])] if c else []
+        if at: said.append(f"against SetFit (Δ {c.name}, fine-tuning − SetFit; the fine-tuning rows are `none` and "
+                           "the mixing variants), " + "; ".join(at))
+        pairs = pd.DataFrame({"n_pairs": pd.concat([d.loc[d[k.pairs] >= 2, k.pairs] for k in cs]
+                                                   + ([s.loc[s[c.pairs] >= 2, c.pairs]] if c else []))})
+        if said: out.append(f"- **{dataset_title(ds)}** ({pairs_range(pairs, [ACC_DIFF])}): " + "; ".join(said) + ".")
     return "\n".join(out) + ("\n" if out else "")
 
 # %% ../nbs/12c_learning_curves.ipynb #7ed34ef7

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from . import stats
 from .names import METHODS, SITES, dataset_name, dataset_order, model_name
-from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, predictions_frame, protocol_id, protocol_id_apart,
-                                   protocol_label, read_record, run_defaults, run_predictions, variant_name)
+from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, predictions_frame, protocol_id,
+                                   protocol_id_apart, protocol_label, read_record, run_defaults, run_predictions,
+                                   variant_name)
 
 # %% auto #0
 __all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS',

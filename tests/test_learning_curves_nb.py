@@ -77,6 +77,7 @@ def test_setfit_runs_are_compared_with_every_fine_tuning_row(tmp_path):
     text = outputs(run_report(root, out))
     assert "  - at 16 per class, all 2 fine-tuning rows lose to SetFit: `none` −0.080 [" in text
     assert "  - at 64 per class, all 2 fine-tuning rows beat SetFit: `none` +0.040 [" in text
+    assert "**In short:**" in text and "at 16 per class, of 2 fine-tuning rows, 2 lose to SetFit (Holm" in text
     csv = pd.read_csv(out / "learning_curves.csv")
     assert set(csv.loc[csv.diff_of == "test_accuracy vs setfit", "variant"]) == {"none", EMBED, "setfit"}
 

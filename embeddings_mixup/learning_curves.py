@@ -243,6 +243,7 @@ def setfit_findings(table:pd.DataFrame, # from `curve_table(runs, baseline="setf
            "family: one dataset × one size, the fine-tuning rows compared with SetFit there.", ""]
     for ds in sorted(table["dataset"].unique(), key=dataset_order):
         d = table[(table["dataset"] == ds) & (table["variant"] != base)]
+        if d.empty: out.append(f"- **{dataset_title(ds)}**: no fine-tuning run to compare with SetFit yet."); continue
         out.append(f"- **{dataset_title(ds)}**:")
         for n, g in d.groupby(SIZE, sort=True):
             t = g[g[c.pairs] >= 2]
@@ -301,9 +302,10 @@ def few_label_headline(curves:pd.DataFrame, # learning_curves.csv (`write_curves
               if len(t := g[g[c.pairs] >= 2])] if c else []
         if at: said.append(f"against SetFit (Δ {c.name}, fine-tuning − SetFit; the fine-tuning rows are `none` and "
                            "the mixing variants), " + "; ".join(at))
+        if not said: continue   # no row of this dataset has 2 seed pairs yet
         pairs = pd.DataFrame({"n_pairs": pd.concat([d.loc[d[k.pairs] >= 2, k.pairs] for k in cs]
                                                    + ([s.loc[s[c.pairs] >= 2, c.pairs]] if c else []))})
-        if said: out.append(f"- **{dataset_title(ds)}** ({pairs_range(pairs, [ACC_DIFF])}): " + "; ".join(said) + ".")
+        out.append(f"- **{dataset_title(ds)}** ({pairs_range(pairs, [ACC_DIFF])}): " + "; ".join(said) + ".")
     return "\n".join(out) + ("\n" if out else "")
 
 # %% ../nbs/12c_learning_curves.ipynb #7ed34ef7
@@ -316,6 +318,7 @@ def curve_markdown(table:pd.DataFrame, # from `curve_table`
     out = []
     for ds in sorted(table["dataset"].unique(), key=dataset_order):
         d = table[(table["dataset"] == ds) & (table["variant"] != base)]
+        if d.empty: out += [f"**{dataset_title(ds)}**: no run to compare with `{base}` yet.", ""]; continue
         sizes, rows = sorted(d[SIZE].unique()), {(r[SIZE], r["variant"]): r for _, r in d.iterrows()}
         out += [f"**{dataset_title(ds)}**, variant − `{base}`:", "",
                 "| variant | " + " | ".join(f"{n}/class Δ {'acc' if c is not ECE_DIFF else 'ECE'}"

@@ -11,7 +11,8 @@ from typing import Sequence
 
 import yaml
 from .config import ConfigError, TrainConfig
-from .runs import NO_EFFECT_KEYS, _canon, read_record, record_params, record_status, run_id
+from .runs import (NO_EFFECT_KEYS, _canon, read_record, record_params, record_status, run_id,
+                                   used_params)
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'RESERVED', 'PATH_KEYS', 'GRID_RUN_DEFAULTS', 'GridError', 'resolve_path', 'find_root', 'Grid',
@@ -231,13 +232,13 @@ def recorded_differences(out_dir:str|Path, # a run folder with metrics.json
                         ) -> dict[str, tuple]: # name -> (recorded value, value the grid and the defaults give now)
     "Parameters whose recorded value differs from what the run would get now (local paths compared by folder name)."
     rec = read_record(out_dir) or {}
-    got = record_params(rec)
+    got, used = record_params(rec), used_params(rec)
     diff = {}
     for k, want in {**(defaults or {}), **params}.items():
         if k in NO_EFFECT_KEYS or k not in got:
             continue  # a parameter added since the run was made: unknown, not a difference
         a, b = got[k], want
-        if k == "mixed_precision" and want != "auto": a = rec.get("mixed_precision") or a   # what the run used
+        if k == "mixed_precision" and want != "auto": a = used[k]   # the precision the run used
         if k in PATH_KEYS and isinstance(a, str) and isinstance(b, str): a, b = Path(a).name, Path(b).name
         if _numbers_as_floats(a) != _numbers_as_floats(b): diff[k] = (got[k], want)
     return diff

@@ -15,12 +15,12 @@ from . import stats
 from .names import METHODS, SITES, dataset_name, dataset_order, model_name
 from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, predictions_frame, protocol_id,
                                    protocol_id_apart, protocol_label, read_record, run_defaults, run_predictions,
-                                   variant_name)
+                                   used_params, variant_name)
 
 # %% auto #0
-__all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS',
-           'used_params', 'run_row', 'prediction_columns', 'variant_order', 'load_runs', 'protocol_ids_apart',
-           'predictions_of', 'select_protocol', 'seed_ranges', 'summarize', 'readable_metric', 'paired_test']
+__all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS', 'run_row',
+           'prediction_columns', 'variant_order', 'load_runs', 'protocol_ids_apart', 'predictions_of',
+           'select_protocol', 'seed_ranges', 'summarize', 'readable_metric', 'paired_test']
 
 # %% ../nbs/12_report.ipynb #b1f5d2cd
 METRICS = ("accuracy", "precision", "recall", "f1", "loss", "ece", "brier", "nll")
@@ -33,11 +33,6 @@ RUN_TABLE_COLUMNS = ("run_id", "path", "dataset", "variant", "protocol", "protoc
                      "num_classes", "synthetic")   # the first columns of `load_runs`, in order
 
 def _float_or_nan(x) -> float: return float("nan") if x is None else float(x)
-
-def used_params(rec:dict) -> dict:
-    "A record's parameters, `mixed_precision` the precision it used: \"auto\" was bf16 or fp32 by the hardware."
-    params = rec.get("params") or {}
-    return {**params, "mixed_precision": rec["mixed_precision"]} if rec.get("mixed_precision") is not None else params
 
 def run_row(rec:dict, # a parsed metrics.json
             path:str|Path|None=None, # the metrics.json file it came from

@@ -19,8 +19,8 @@ from .stats import validate_predictions
 __all__ = ['NO_EFFECT_KEYS', 'RUN_KEYS', 'KEYS_ADDED_LATER', 'SEP', 'SCHEMA', 'METRICS_FILE', 'PRED_FILE', 'PRED_DIGITS',
            'PRED_KEYS', 'run_defaults', 'param_hash', 'device_kind', 'variant_name', 'protocol_params', 'protocol_id',
            'protocol_label', 'protocol_id_apart', 'run_id', 'record_path', 'parse_record', 'read_record',
-           'record_status', 'find_records', 'record_params', 'record_seconds', 'save_predictions', 'load_predictions',
-           'run_predictions', 'predictions_frame']
+           'record_status', 'find_records', 'record_params', 'used_params', 'record_seconds', 'save_predictions',
+           'load_predictions', 'run_predictions', 'predictions_frame']
 
 # %% ../nbs/10_runs.ipynb #4296cadf
 NO_EFFECT_KEYS = ("out_dir", "save_model", "wandb_mode", "wandb_project", "wandb_entity", "eval_train",
@@ -178,6 +178,11 @@ def record_params(rec:dict) -> dict:
     "The parameters a record was made with ({} when it has none)."
     p = rec.get("params")
     return p if isinstance(p, dict) else {}
+
+def used_params(rec:dict) -> dict:
+    "`record_params` with `mixed_precision` the precision the run used: \"auto\" was bf16 or fp32 by the hardware."
+    p, used = record_params(rec), rec.get("mixed_precision")
+    return p if used is None else {**p, "mixed_precision": used}
 
 def record_seconds(rec:dict) -> float|None:
     "The run's total seconds, or None when the record has no positive time."

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .config import TrainConfig
-from .names import VARIANT_KEYS, dataset_name, lam_label, model_name, num_text
+from .names import BUNDLED_MODEL, VARIANT_KEYS, dataset_name, lam_label, model_name, num_text
 from .stats import validate_predictions
 
 # %% auto #0
@@ -120,10 +120,11 @@ def protocol_id_apart(params:dict, # a run's parameters
 # %% ../nbs/10_runs.ipynb #048e60ba
 def run_id(params:dict, # the parameters of a run (missing keys take `run_defaults()` for the readable part)
           ) -> str:
-    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`."
+    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`, `rotten_tomatoes-mpnet-base-none-s1-…`."
     p = {**run_defaults(), **params}
     other = p["approach"] != "finetune"   # SetFit: named by its approach, it has no site
     parts = [dataset_name(p["data"])]
+    if model_name(p["model"]) != BUNDLED_MODEL: parts.append(model_name(p["model"]))   # another encoder: named
     if p.get("train_per_class"): parts.append(f"n{p['train_per_class']}")   # few labels: examples per class
     parts.append(p["approach"] if other else p["site"])
     if not other and p["site"] != "none":

@@ -120,7 +120,7 @@ def protocol_id_apart(params:dict, # a run's parameters
 # %% ../nbs/10_runs.ipynb #048e60ba
 def run_id(params:dict, # the parameters of a run (missing keys take `run_defaults()` for the readable part)
           ) -> str:
-    "Readable, unique folder name of a run, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`, `rotten_tomatoes-mpnet-base-none-s1-…`."
+    "Readable, unique run folder name, e.g. `rotten_tomatoes-embed-mixup-normal-s1-3fa2c1`, `sst2-n16-none-s2-…`."
     p = {**run_defaults(), **params}
     other = p["approach"] != "finetune"   # SetFit: named by its approach, it has no site
     parts = [dataset_name(p["data"])]

@@ -19,13 +19,13 @@ from .launchers import (CPU_WORKERS, LAUNCHERS, THREAD_VARS, Launcher, SubmititO
                                         default_workers, environment, get_launcher, job_log, visible_gpus)
 from .lean_notebooks import lean_run_notebook
 from .locks import LOCKS, STALE_S, RunLock, holder_text, lock_info, lock_stale
-from .names import dataset_name
+from .names import BUNDLED_MODEL, dataset_name, model_name
 from .runs import (device_kind, find_records, read_record, record_params, record_seconds,
                                    record_status, run_id, variant_name)
 
 # %% auto #0
-__all__ = ['run_one', 'run_job', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first', 'run_grid',
-           'commit_run', 'main']
+__all__ = ['run_one', 'run_job', 'run_scale', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first',
+           'run_grid', 'commit_run', 'main']
 
 # %% ../nbs/13_sweep.ipynb #0e03f911
 def _error_line(e:BaseException) -> str:
@@ -129,18 +129,26 @@ def run_job(params:dict, # the run's parameters
                          defaults=defaults, stale_s=stale_s, requires=requires)
     return {"status": status, "lines": lines, "error": next((l for l in lines if l.startswith("FAILED")), None)}
 
+# %% ../nbs/13_sweep.ipynb #d3a867aa
+def run_scale(params:dict, # a run's parameters
+             ) -> str:
+    "What besides dataset and variant sets a run's time: its training-set size and model ('' for full data, MiniLM)."
+    size = f"{params['train_per_class']}/class" if params.get("train_per_class") else ""
+    model = model_name(params.get("model")) if model_name(params.get("model")) != BUNDLED_MODEL else ""
+    return " ".join(filter(None, (size, model)))
+
 # %% ../nbs/13_sweep.ipynb #100909d3
 def recorded_times(out_root:str|Path, # folder of run folders
                    device:str|None=None, # keep runs made on this kind of device ('cpu', 'cuda'); None: every run
-                  ) -> list[tuple[str, str, float]]:
-    "(dataset, variant, total seconds) of every complete run below `out_root` (made on a `device`)."
+                  ) -> list[tuple[str, str, str, float]]:
+    "(dataset, `run_scale`, variant, total seconds) of every complete run below `out_root` (made on a `device`)."
     out = []
     for f in find_records(out_root, recursive=False):
         r = read_record(f)
         if r is None or r.get("status") != "complete": continue
         if device is not None and device_kind(r.get("device")) != device: continue
         s, p = record_seconds(r), record_params(r)
-        if s is not None: out.append((dataset_name(p.get("data")), variant_name(p), s))
+        if s is not None: out.append((dataset_name(p.get("data")), run_scale(p), variant_name(p), s))
     return out
 
 # %% ../nbs/13_sweep.ipynb #5ec469c2
@@ -153,27 +161,31 @@ def times_on(out_root:str|Path, # folder of run folders
 
 # %% ../nbs/13_sweep.ipynb #bf21a4ff
 def run_estimates(params:Sequence[dict], # the parameters of runs
-                  done:list[tuple[str, str, float]], # `recorded_times` of the folder
-                 ) -> list[float]: # seconds per run; NaN without any complete run
-    "Expected seconds per run: median of complete runs of its dataset and variant, else variant, dataset, or any."
+                  done:list[tuple[str, str, str, float]], # `recorded_times` of the folder
+                 ) -> list[float]: # seconds per run; NaN without a complete run of its scale
+    "Seconds per run: median of complete runs of its scale and of its dataset and variant, else variant, dataset, any."
     import statistics
-    def median(keep): return statistics.median([s for d, v, s in done if keep(d, v)] or [float("nan")])
+    nan = float("nan")
+    def median(data, scale, variant): # None: any dataset, any variant
+        alike = [s for d, sc, v, s in done if sc == scale and data in (None, d) and variant in (None, v)]
+        return statistics.median(alike or [nan])
     out = []
     for p in params:
-        d, v = dataset_name(p.get("data")), variant_name(p)
-        tiers = (lambda a, b: (a, b) == (d, v), lambda a, b: b == v, lambda a, b: a == d, lambda a, b: True)
-        out.append(next((s for s in map(median, tiers) if s == s), float("nan")))   # s == s: not NaN
+        d, scale, v = dataset_name(p.get("data")), run_scale(p), variant_name(p)
+        tiers = ((d, v), (None, v), (d, None), (None, None))
+        out.append(next((s for s in (median(a, scale, b) for a, b in tiers) if s == s), nan))   # s == s: not NaN
     return out
 
 # %% ../nbs/13_sweep.ipynb #b2929cb9
-def time_to_run(done:list[tuple[str, str, float]], # `recorded_times` of the grid's folder
+def time_to_run(done:list[tuple[str, str, str, float]], # `recorded_times` of the grid's folder
                 params:Sequence[dict], # the parameters of the runs to do
                 workers:int, # runs at once
-               ) -> tuple[float|None, int]: # (seconds, or None without any complete run; complete runs it used)
-    "Seconds the runs should take, `workers` at once, from the recorded times of complete runs (same variant first)."
-    if not done or not params: return (None if not done else 0.0), len(done)
+               ) -> tuple[float|None, int, int]: # (seconds or None, complete runs it used, runs it has no estimate for)
+    "Seconds the runs with an estimate should take, `workers` at once, from the recorded times of complete runs."
     each = run_estimates(params, done)
-    return max(sum(each) / max(1, workers), max(each)), len(done)   # never less than its longest run
+    known = [s for s in each if s == s]
+    if not known: return (0.0 if not params else None), len(done), len(each)
+    return max(sum(known) / max(1, workers), max(known)), len(done), len(each) - len(known)   # never under the longest
 
 # %% ../nbs/13_sweep.ipynb #6c28552d
 def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid order
@@ -187,13 +199,15 @@ def longest_first(todo:list[tuple[str, dict]], # (run id, parameters) in grid or
     return [todo[k] for k in order]
 
 # %% ../nbs/13_sweep.ipynb #e2484964
-def _duration(seconds:float|None, n_done:int, workers:int, where:str="") -> str:
+def _duration(seconds:float|None, n_done:int, n_untimed:int, workers:int, where:str="") -> str:
     "`time_to_run` in words, for the dry run and the sweep's first log line."
-    if seconds is None: return "no estimate yet (no complete run to time)"
+    if seconds is None:
+        return f"no estimate yet (no complete run{' of this size and model' if n_done else ''} to time)"
     h = seconds / 3600
     when = f"about {h:.1f} h" if h >= 1 else f"about {seconds / 60:.0f} min"
     where = f" {where}" if where else ""
-    return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s){where})"
+    untimed = f", {n_untimed} more run(s) of a size or model with no complete run to time" if n_untimed else ""
+    return f"{when} at {workers} at once (from the recorded times of {n_done} complete run(s){where}{untimed})"
 
 # %% ../nbs/13_sweep.ipynb #d6df8712
 def _grid_runs(grid_path, root, only, dry_run:bool, execute) -> tuple:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_sweep.ipynb #4097e3b6
 from __future__ import annotations
-import argparse, os, shutil, sys, time
+import argparse, functools, os, shutil, sys, time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,8 +24,8 @@ from .runs import (device_kind, find_records, read_record, record_params, record
                                    record_status, run_id, variant_name)
 
 # %% auto #0
-__all__ = ['run_one', 'run_job', 'run_scale', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run', 'longest_first',
-           'run_grid', 'commit_run', 'main']
+__all__ = ['papermill_execute', 'run_one', 'run_job', 'run_scale', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run',
+           'longest_first', 'run_grid', 'commit_run', 'main']
 
 # %% ../nbs/13_sweep.ipynb #0e03f911
 def _error_line(e:BaseException) -> str:
@@ -43,6 +43,18 @@ def _try_lean_run_notebook(nb:Path, root:Path, log):
     try: lean_run_notebook(nb, root)
     except Exception as e: log(f"note   {nb}: left as executed, not made lean ({type(e).__name__}: {e})")
 
+# %% ../nbs/13_sweep.ipynb #c5b670a6
+def papermill_execute() -> Callable:
+    "`papermill.execute_notebook`, its kernel on Unix sockets (IPC) where the system has them, else over TCP."
+    import papermill
+    if os.name != "posix": return papermill.execute_notebook
+    from jupyter_client import AsyncKernelManager   # nbclient's default kernel manager
+    from traitlets import CaselessStrEnum
+    class SocketKernelManager(AsyncKernelManager):
+        "A local kernel on Unix sockets: nothing on the network, no warning about it."
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+    return functools.partial(papermill.execute_notebook, kernel_manager_class=SocketKernelManager)
+
 # %% ../nbs/13_sweep.ipynb #ae293c8a
 def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults,
                  requires=()) -> str:
@@ -54,9 +66,7 @@ def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, exe
     if out_dir.exists():
         log(f"clear  {rid}: earlier attempt ({status})"); shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    if execute is None:
-        import papermill
-        execute = papermill.execute_notebook
+    execute = execute or papermill_execute()
     log(f"start  {rid}")
     t0, error = time.time(), None
     try:

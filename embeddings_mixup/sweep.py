@@ -46,13 +46,17 @@ def _try_lean_run_notebook(nb:Path, root:Path, log):
 # %% ../nbs/13_sweep.ipynb #c5b670a6
 def papermill_execute() -> Callable:
     "`papermill.execute_notebook`, its kernel on Unix sockets (IPC) where the system has them, else over TCP."
-    import papermill
+    import papermill, tempfile, uuid
     if os.name != "posix": return papermill.execute_notebook
     from jupyter_client import AsyncKernelManager   # nbclient's default kernel manager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
     class SocketKernelManager(AsyncKernelManager):
         "A local kernel on Unix sockets: nothing on the network, no warning about it."
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+        @default("ip")
+        def _ip_default(self):   # sockets of its own: jupyter's default, ./kernel-ipc-N, collides between workers
+            if self.transport != "ipc": return super()._ip_default()
+            return str(Path(tempfile.gettempdir())/f"embeddings-mixup-kernel-{uuid.uuid4().hex[:12]}")
     return functools.partial(papermill.execute_notebook, kernel_manager_class=SocketKernelManager)
 
 # %% ../nbs/13_sweep.ipynb #ae293c8a

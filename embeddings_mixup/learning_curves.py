@@ -12,6 +12,7 @@ import pandas as pd
 from .names import dataset_order
 from .report import seed_ranges, variant_order
 from .results import (ACC_DIFF, ECE_DIFF, RESULT_COLUMNS, Difference, compared_metric, excludes_zero,
+                                      headline_rows,
                                       headline_cell, interval_text, pairs_range, p_value_text, seeds_per_row,
                                       dataset_title, differences, results_table)
 from .plots import WIDTH, legend_below, save_figure, variant_colours
@@ -20,7 +21,8 @@ from .stats import outward_bounds
 # %% auto #0
 __all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'sized_runs', 'check_one_protocol', 'curve_table',
            'write_curves', 'plot_learning_curves', 'curve_findings', 'versus_sides', 'setfit_findings',
-           'few_label_headline', 'curve_markdown', 'curve_overview', 'run_counts', 'missing_runs']
+           'few_label_headline', 'full_data_glance', 'few_label_glance', 'curve_markdown', 'curve_overview',
+           'run_counts', 'missing_runs']
 
 # %% ../nbs/12c_learning_curves.ipynb #79d519eb
 SIZE = "train_per_class"   # the runs' column of the training-set size: examples per class (absent, None: all of train)
@@ -307,6 +309,51 @@ def few_label_headline(curves:pd.DataFrame, # learning_curves.csv (`write_curves
                                                    + ([s.loc[s[c.pairs] >= 2, c.pairs]] if c else []))})
         out.append(f"- **{dataset_title(ds)}** ({pairs_range(pairs, [ACC_DIFF])}): " + "; ".join(said) + ".")
     return "\n".join(out) + ("\n" if out else "")
+
+# %% ../nbs/12c_learning_curves.ipynb #4c9b9141
+def _excluded_count(t:pd.DataFrame, c:Difference, noun:str="") -> str:
+    "`2 of 24 rows (below 0)`: of the rows with 2 seed pairs on `c`, those whose interval excludes 0; on which side."
+    t = t[t[c.pairs] >= 2]
+    ex = t[excludes_zero(t, c)]
+    up = int((ex[c.low] > 0).sum())
+    side = ("" if ex.empty else " (above 0)" if up == len(ex) else " (below 0)" if not up else
+            f" ({up} above 0, {len(ex) - up} below)")
+    return f"{len(ex)} of {len(t)}{' ' + noun if noun else ''}{side}"
+
+def _datasets_text(d:pd.DataFrame) -> str:
+    return ", ".join(dataset_title(x) for x in sorted(d["dataset"].unique(), key=dataset_order))
+
+def full_data_glance(table:pd.DataFrame, # results.csv (`results_table`): the variants against `none`
+                     title:str="Full training sets", # the regime's name, in bold
+                    ) -> str:
+    "One line: for how many variant × dataset rows the interval of Δ test accuracy, and of Δ test ECE, excludes 0."
+    rows, _ = headline_rows(table)
+    if rows.empty: return ""
+    return (f"**{title}** ({_datasets_text(rows)}; {rows['variant'].nunique()} mixing variants, "
+            f"{pairs_range(rows, [ACC_DIFF, ECE_DIFF])}): the interval of Δ test accuracy against `none` excludes 0 "
+            f"for {_excluded_count(rows, ACC_DIFF, 'variant × dataset rows')}; of Δ test ECE (lower is better), for "
+            f"{_excluded_count(rows, ECE_DIFF)}.")
+
+def few_label_glance(curves:pd.DataFrame, # learning_curves.csv (`write_curves`): both comparisons
+                    ) -> str:
+    "One line: fine-tuning against SetFit (loses, matches, beats) and the mixing variants against `none`, all sizes."
+    vs = curves["diff_of"].astype(str).str.endswith(f"vs {SETFIT}")
+    ft = curves[vs & (curves["variant"] != SETFIT) & (curves[ACC_DIFF.pairs] >= 2)]
+    mixing = curves[~vs & ~curves["variant"].isin(["none", SETFIT]) & (curves[ACC_DIFF.pairs] >= 2)]
+    if ft.empty and mixing.empty: return ""
+    said = []
+    if len(ft):
+        side = pd.Series(versus_sides(ft, ACC_DIFF)).value_counts()
+        said.append(f"against SetFit, fine-tuning with or without MixUp loses in {side.get('lose', 0)} of {len(ft)} "
+                    f"row × dataset × size comparisons of test accuracy, matches it in {side.get('match', 0)} and "
+                    f"beats it in {side.get('beat', 0)}")
+    if len(mixing):
+        said.append(f"against `none`, the interval of a mixing variant's Δ test accuracy excludes 0 for "
+                    f"{_excluded_count(mixing, ACC_DIFF, 'variant × dataset × size rows')}; of Δ test ECE, for "
+                    f"{_excluded_count(mixing, ECE_DIFF)}")
+    sizes = ", ".join(str(int(n)) for n in sorted(pd.concat([ft, mixing])[SIZE].unique()))
+    return (f"**Few labels** ({_datasets_text(pd.concat([ft, mixing]))}; {sizes} examples per class, "
+            f"{pairs_range(pd.concat([ft, mixing]), [ACC_DIFF])}): " + "; ".join(said) + ".")
 
 # %% ../nbs/12c_learning_curves.ipynb #7ed34ef7
 def curve_markdown(table:pd.DataFrame, # from `curve_table`

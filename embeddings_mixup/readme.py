@@ -41,13 +41,15 @@ def readme_text(nb_path:str|Path="nbs/index.ipynb", execute:bool=True) -> str:
     "The README Markdown of `nb_path`, executed in its folder first unless `execute=False`."
     import nbformat
     from nbclient import NotebookClient
+    from embeddings_mixup.sweep import socket_kernel_manager
     nb_path = Path(nb_path)
     if not nb_path.is_file():
         raise FileNotFoundError(f"{nb_path} does not exist; run this from the repository root or pass the notebook.")
     nb = nbformat.read(nb_path, as_version=4)
     if execute:
         resources = {"metadata": {"path": str(nb_path.parent)}}
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources).execute()
+        km = {"kernel_manager_class": k} if (k := socket_kernel_manager()) else {}   # no warning about TCP
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources=resources, **km).execute()
     return readme_markdown(nb)
 
 def render_readme(nb_path:str|Path="nbs/index.ipynb", out:str|Path="README.md", execute:bool=True) -> Path:

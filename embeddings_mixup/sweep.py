@@ -24,8 +24,8 @@ from .runs import (device_kind, find_records, read_record, record_params, record
                                    record_status, run_id, variant_name)
 
 # %% auto #0
-__all__ = ['papermill_execute', 'run_one', 'run_job', 'run_scale', 'recorded_times', 'times_on', 'run_estimates', 'time_to_run',
-           'longest_first', 'run_grid', 'commit_run', 'main']
+__all__ = ['socket_kernel_manager', 'papermill_execute', 'run_one', 'run_job', 'run_scale', 'recorded_times', 'times_on',
+           'run_estimates', 'time_to_run', 'longest_first', 'run_grid', 'commit_run', 'main']
 
 # %% ../nbs/13_sweep.ipynb #0e03f911
 def _error_line(e:BaseException) -> str:
@@ -44,10 +44,10 @@ def _try_lean_run_notebook(nb:Path, root:Path, log):
     except Exception as e: log(f"note   {nb}: left as executed, not made lean ({type(e).__name__}: {e})")
 
 # %% ../nbs/13_sweep.ipynb #c5b670a6
-def papermill_execute() -> Callable:
-    "`papermill.execute_notebook`, its kernel on Unix sockets (IPC) where the system has them, else over TCP."
-    import papermill, tempfile, uuid
-    if os.name != "posix": return papermill.execute_notebook
+def socket_kernel_manager() -> type|None:
+    "nbclient's kernel manager with its kernel on Unix sockets (IPC), each at a path of its own; None off POSIX."
+    if os.name != "posix": return None
+    import tempfile, uuid
     from jupyter_client import AsyncKernelManager   # nbclient's default kernel manager
     from traitlets import CaselessStrEnum, default
     class SocketKernelManager(AsyncKernelManager):
@@ -57,7 +57,14 @@ def papermill_execute() -> Callable:
         def _ip_default(self):   # sockets of its own: jupyter's default, ./kernel-ipc-N, collides between workers
             if self.transport != "ipc": return super()._ip_default()
             return str(Path(tempfile.gettempdir())/f"embeddings-mixup-kernel-{uuid.uuid4().hex[:12]}")
-    return functools.partial(papermill.execute_notebook, kernel_manager_class=SocketKernelManager)
+    return SocketKernelManager
+
+def papermill_execute() -> Callable:
+    "`papermill.execute_notebook`, its kernel on Unix sockets (IPC) where the system has them, else over TCP."
+    import papermill
+    km = socket_kernel_manager()
+    return papermill.execute_notebook if km is None else functools.partial(papermill.execute_notebook,
+                                                                            kernel_manager_class=km)
 
 # %% ../nbs/13_sweep.ipynb #ae293c8a
 def _execute_run(rid, params, out_dir:Path, notebook:Path, kernel_name, log, execute, root:Path, defaults,

@@ -7,6 +7,8 @@
 # as the calls need. It prints the calls to make, each within 30 s of the last (the machine goes back when idle);
 # then here: tar xzf <files_at>/runs.tgz (the new complete runs, weights left out), check and commit them.
 # Usage: bash gpu/device/prepare.sh [dataset folder under ../shared/data ...]   (default: mrpc sst2)
+# mpnet-base instead of MiniLM: then mpnet.sh pack (its header says how); a tree too big for the calls can leave
+# tracked folders behind for the calls (grid.sh marks them skip-worktree, so the runs record a clean commit).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}

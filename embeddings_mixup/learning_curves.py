@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from .names import dataset_order
-from .report import seed_ranges, variant_order
+from .report import devices_text, seed_ranges, variant_order
 from .results import (ACC_DIFF, ECE_DIFF, RESULT_COLUMNS, Difference, compared_metric, excludes_zero,
                                       headline_rows,
                                       headline_cell, interval_text, pairs_range, p_value_text, seeds_per_row,
@@ -335,6 +335,7 @@ def full_data_glance(table:pd.DataFrame, # results.csv (`results_table`): the va
             f"{_excluded_count(rows, ECE_DIFF)}.")
 
 def few_label_glance(curves:pd.DataFrame, # learning_curves.csv (`write_curves`): both comparisons
+                     title:str="Few labels", # the regime's name, in bold
                      alpha:float=0.05, # level of the Holm-adjusted paired t-test
                     ) -> str:
     "One line: fine-tuning against SetFit (below, around, above it) and the mixing variants against `none`."
@@ -357,7 +358,7 @@ def few_label_glance(curves:pd.DataFrame, # learning_curves.csv (`write_curves`)
     pairs = "; ".join(f"{dataset_title(ds)} {pairs_range(g, [ACC_DIFF])}"
                       for ds, g in sorted(both.groupby("dataset"), key=lambda x: dataset_order(x[0])))
     sizes = ", ".join(str(int(n)) for n in sorted(both[SIZE].unique()))
-    return f"**Few labels** ({sizes} examples per class; {pairs}): " + "; ".join(said) + "."
+    return f"**{title}** ({sizes} examples per class; {pairs}): " + "; ".join(said) + "."
 
 # %% ../nbs/12c_learning_curves.ipynb #fac8b9cf
 def _side_of_0(lo, hi) -> str:
@@ -414,7 +415,7 @@ def _setting(g:pd.DataFrame, col:str, default="–") -> str:
 
 def curve_overview(runs:pd.DataFrame, # from `load_runs`
                   ) -> pd.DataFrame:
-    "Per dataset and size: protocol, validation per class, sample seed, steps per epoch, runs, rows, seeds per row."
+    "Per dataset and size: protocol, validation per class, sample seed, steps per epoch, runs, rows, seeds, devices."
     runs, rows = sized_runs(runs), []
     for (ds, n), g in runs.groupby(["dataset", SIZE], sort=False):
         rows.append({"dataset": dataset_title(ds), "per class": int(n),
@@ -423,9 +424,10 @@ def curve_overview(runs:pd.DataFrame, # from `load_runs`
                      "sample seed": _setting(g, "sample_seed", default="0"),
                      "steps per epoch": _setting(g, "steps_per_epoch", default="one pass"),
                      "runs": len(g), "rows": g["variant"].nunique(), "seeds per row": seeds_per_row(g),
+                     "devices": devices_text(g) if "device" in g else "–",
                      "_order": (dataset_order(ds), n)})
     cols = ["dataset", "per class", "protocol", "validation per class", "sample seed", "steps per epoch", "runs",
-            "rows", "seeds per row"]
+            "rows", "seeds per row", "devices"]
     if not rows: return pd.DataFrame(columns=cols)
     return pd.DataFrame(sorted(rows, key=lambda r: r["_order"]))[cols]
 

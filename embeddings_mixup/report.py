@@ -20,7 +20,7 @@ from .runs import (PRED_FILE, SCHEMA, SEP, device_kind, find_records, prediction
 # %% auto #0
 __all__ = ['METRICS', 'CALIBRATION', 'TIMING', 'SPLIT_NAMES', 'RUN_TABLE_COLUMNS', 'METRIC_WORDS', 'PAIRED_COLUMNS', 'run_row',
            'prediction_columns', 'variant_order', 'load_runs', 'protocol_ids_apart', 'predictions_of',
-           'select_protocol', 'seed_ranges', 'summarize', 'readable_metric', 'paired_test']
+           'select_protocol', 'seed_ranges', 'devices_text', 'summarize', 'readable_metric', 'paired_test']
 
 # %% ../nbs/12_report.ipynb #b1f5d2cd
 METRICS = ("accuracy", "precision", "recall", "f1", "loss", "ece", "brier", "nll")
@@ -209,14 +209,14 @@ def _first_per_seed(g:pd.DataFrame, what:str) -> pd.DataFrame:
 def seed_ranges(seeds, # seed numbers, in any order
                ) -> str:
     "Sorted seeds with consecutive ones as ranges: 'seeds 1–4', 'seed 5', 'seeds 1, 3–5'."
-    s, out = sorted(int(x) for x in seeds), []
+    s, out = sorted({int(x) for x in seeds}), []
     for x in s:
         if out and x == out[-1][1] + 1: out[-1][1] = x
         else: out.append([x, x])
     return f"seed{'s' * (len(s) > 1)} " + ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in out)
 
-def _devices(g:pd.DataFrame) -> str:
-    "Where a group's runs ran, by first seed: 'cuda (NVIDIA H200) seeds 1–4; cpu (2 CPUs) seed 5'."
+def devices_text(g:pd.DataFrame) -> str:
+    "Where a group's runs (of one row or more) ran, by first seed: 'cuda (NVIDIA H200) seeds 1–4; cpu (2 CPUs) seed 5'."
     by = dict(list(g.groupby(g["device"].fillna("device unrecorded").astype(str))["seed"]))
     return "; ".join(f"{d} {seed_ranges(s)}" for d, s in sorted(by.items(), key=lambda ds: ds[1].min()))
 
@@ -240,7 +240,7 @@ def summarize(runs:pd.DataFrame, # from `load_runs`
         row["n"] = len(g)
         if "metrics_from" in g: row["n_predictions"] = int((g["metrics_from"] == "predictions").sum())
         row["seeds"] = ",".join(str(s) for s in sorted(g["seed"]))
-        row["devices"] = _devices(g) if "device" in g else None
+        row["devices"] = devices_text(g) if "device" in g else None
         row["model"] = ", ".join(sorted(set(map(str, g["model_name"])))) if "model_name" in g else None
         row["protocol"] = " | ".join(sorted(set(map(str, g["protocol"])))) if "protocol" in g else None
         if "protocol_id" in g and g["protocol_id"].nunique() > 1 and "protocol" not in by:

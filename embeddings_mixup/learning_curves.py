@@ -19,7 +19,7 @@ from .plots import WIDTH, legend_below, save_figure, variant_colours
 from .stats import outward_bounds
 
 # %% auto #0
-__all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'sized_runs', 'check_one_protocol', 'curve_table',
+__all__ = ['SIZE', 'SETFIT', 'CURVE_COLUMNS', 'FAMILY', 'VERSUS', 'Seeds', 'sized_runs', 'check_one_protocol', 'curve_table',
            'write_curves', 'plot_learning_curves', 'curve_findings', 'versus_sides', 'setfit_findings',
            'few_label_headline', 'full_data_glance', 'few_label_glance', 'rate_versus_text', 'curve_markdown',
            'curve_overview', 'run_counts', 'missing_runs']
@@ -439,16 +439,23 @@ def _complete(runs:pd.DataFrame) -> dict:
         out.setdefault((r.dataset, int(getattr(r, SIZE)), r.variant), set()).add(int(r.seed))
     return out
 
+Seeds = Sequence[int] | dict   # the planned seeds: the same at every size, or {size: seeds}
+
+def _seeds_at(seeds:Seeds, size:int) -> set[int]:
+    "The planned seeds at one size."
+    return set(seeds[size] if isinstance(seeds, dict) else seeds)
+
 def run_counts(runs:pd.DataFrame, # from `load_runs`
-               datasets:Sequence[str], sizes:Sequence[int], variants:Sequence[str], seeds:Sequence[int], # the plan
+               datasets:Sequence[str], sizes:Sequence[int], variants:Sequence[str], seeds:Seeds, # the plan
               ) -> pd.DataFrame:
     "Complete runs of the planned seeds, `k/n`, per row (index) and dataset × size (columns)."
-    have, n = _complete(runs), len(seeds)
-    cells = {(dataset_title(ds), f"{s}/class"): {v: f"{len(have.get((ds, s, v), set()) & set(seeds))}/{n}"
-                                                 for v in variants} for ds in datasets for s in sizes}
+    have = _complete(runs)
+    cells = {(dataset_title(ds), f"{s}/class"): {v: f"{len(have.get((ds, s, v), set()) & _seeds_at(seeds, s))}/"
+                                                    f"{len(_seeds_at(seeds, s))}" for v in variants}
+             for ds in datasets for s in sizes}
     return pd.DataFrame(cells).rename_axis("row")
 
-def _missing_at(have:dict, ds:str, s:int, variants:Sequence[str], seeds:Sequence[int]) -> str|None:
+def _missing_at(have:dict, ds:str, s:int, variants:Sequence[str], seeds:set[int]) -> str|None:
     "What one dataset and size lacks: `every row`, or its rows short of seeds with those seeds; None: nothing."
     short = {v: miss for v in variants if (miss := sorted(set(seeds) - have.get((ds, s, v), set())))}
     if not short: return None
@@ -456,12 +463,12 @@ def _missing_at(have:dict, ds:str, s:int, variants:Sequence[str], seeds:Sequence
     return ", ".join(f"`{v}` ({seed_ranges(m)})" for v, m in short.items())
 
 def missing_runs(runs:pd.DataFrame, # from `load_runs`
-                 datasets:Sequence[str], sizes:Sequence[int], variants:Sequence[str], seeds:Sequence[int], # the plan
+                 datasets:Sequence[str], sizes:Sequence[int], variants:Sequence[str], seeds:Seeds, # the plan
                 ) -> list[str]:
     "Per planned dataset (and size) what is missing: `MRPC: no run yet`, `SST-2, 16/class: `setfit` (seeds 1–5)`."
     have, out = _complete(runs), []
     for ds in datasets:
-        at = {s: _missing_at(have, ds, s, variants, seeds) for s in sizes}
+        at = {s: _missing_at(have, ds, s, variants, _seeds_at(seeds, s)) for s in sizes}
         if all(m == "no run yet" for m in at.values()): out.append(f"{dataset_title(ds)}: no run yet"); continue
         out += [f"{dataset_title(ds)}, {s}/class: {m}" for s, m in at.items() if m]
     return out

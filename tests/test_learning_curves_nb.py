@@ -17,7 +17,8 @@ def run_report(runs_root, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     return pm.execute_notebook(str(ROOT / "nbs" / "learning_curves_report.ipynb"), str(out_dir / "learning_curves.ipynb"),
                                cwd=str(ROOT / "nbs"), progress_bar=False, kernel_name="python3",
-                               parameters={"runs_root": str(runs_root), "out_dir": str(out_dir), "allow_synthetic": True})
+                               parameters={"runs_root": str(runs_root), "out_dir": str(out_dir), "allow_synthetic": True,
+                                           "seeds": [1, 2, 3, 4, 5]})   # the plan: seeds 1-5 at every size
 
 
 def outputs(nb):

@@ -449,15 +449,14 @@ def run_counts(runs:pd.DataFrame, # from `load_runs`
                datasets:Sequence[str], sizes:Sequence[int], variants:Sequence[str], seeds:Seeds, # the plan
               ) -> pd.DataFrame:
     "Complete runs of the planned seeds, `k/n`, per row (index) and dataset × size (columns)."
-    have = _complete(runs)
-    cells = {(dataset_title(ds), f"{s}/class"): {v: f"{len(have.get((ds, s, v), set()) & _seeds_at(seeds, s))}/"
-                                                    f"{len(_seeds_at(seeds, s))}" for v in variants}
-             for ds in datasets for s in sizes}
+    have, planned = _complete(runs), {s: _seeds_at(seeds, s) for s in sizes}
+    cells = {(dataset_title(ds), f"{s}/class"): {v: f"{len(have.get((ds, s, v), set()) & planned[s])}/{len(planned[s])}"
+                                                 for v in variants} for ds in datasets for s in sizes}
     return pd.DataFrame(cells).rename_axis("row")
 
 def _missing_at(have:dict, ds:str, s:int, variants:Sequence[str], seeds:set[int]) -> str|None:
     "What one dataset and size lacks: `every row`, or its rows short of seeds with those seeds; None: nothing."
-    short = {v: miss for v in variants if (miss := sorted(set(seeds) - have.get((ds, s, v), set())))}
+    short = {v: miss for v in variants if (miss := sorted(seeds - have.get((ds, s, v), set())))}
     if not short: return None
     if len(short) == len(variants) and all(len(m) == len(seeds) for m in short.values()): return "no run yet"
     return ", ".join(f"`{v}` ({seed_ranges(m)})" for v, m in short.items())
